@@ -1,0 +1,146 @@
+//! How asynchronous IO works under the hood, in a crate small enough to read
+//! in an evening.
+//!
+//! A coroutine is a stackless generator (made with [`genawaiter`]) that
+//! *yields commands* to the loop: sleep, read a line of standard input, run a
+//! sub-coroutine, start a task. The loop keeps, for every task, a stack of
+//! suspended generators and bounces between them: that is the trampoline of
+//! Python's PEP 342, and of the coroutine `EventLoop` in the article this
+//! crate grew from.
+//!
+//! # A coroutine that sleeps
+//!
+//! A [`Coroutine`] is made from a closure that receives the `co` handle and
+//! returns an `async` block. Every `co.*().await` is a point where the
+//! coroutine yields a command and waits for the loop's answer.
+//!
+//! ```
+//! use std::time::Duration;
+//! use trampoline::{Clock, Coroutine, Scheduler};
+//!
+//! let nap = Coroutine::new(|co| async move {
+//!     co.sleep(Duration::from_secs(3)).await?;
+//!     Ok("rested")
+//! });
+//! // A virtual clock jumps over the three seconds: the doc-test is instant.
+//! let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+//! assert_eq!(scheduler.run_until_complete(nap).unwrap(), "rested");
+//! ```
+//!
+//! # Two tasks take turns
+//!
+//! [`Co::spawn`] starts another task; while one sleeps, the other runs.
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//! use trampoline::{Clock, Coroutine, Scheduler};
+//!
+//! fn print_every(log: Rc<RefCell<Vec<String>>>, name: &'static str, secs: u64) -> Coroutine<()> {
+//!     Coroutine::new(move |co| async move {
+//!         for _ in 0..3 {
+//!             let t = co.now().await?.as_secs();
+//!             log.borrow_mut().push(format!("{t} {name}"));
+//!             co.sleep(Duration::from_secs(secs)).await?;
+//!         }
+//!         Ok(())
+//!     })
+//! }
+//!
+//! let log = Rc::new(RefCell::new(Vec::new()));
+//! let main = {
+//!     let log = log.clone();
+//!     Coroutine::new(move |co| async move {
+//!         let fast = co.spawn(print_every(log.clone(), "fast", 1)).await?;
+//!         let slow = co.spawn(print_every(log, "slow", 2)).await?;
+//!         co.join(fast).await?;
+//!         co.join(slow).await
+//!     })
+//! };
+//! Scheduler::with_clock(Clock::virtual_at_zero()).unwrap().run_until_complete(main).unwrap();
+//! // At 2 s both wake; "slow" went to sleep first (at 0 s), so it goes first.
+//! assert_eq!(*log.borrow(), ["0 fast", "0 slow", "1 fast", "2 slow", "2 fast", "4 slow"]);
+//! ```
+//!
+//! # fib through the trampoline
+//!
+//! A coroutine can *call* another and wait for its value, like
+//! `a = yield fib(n - 1)` in the seed's Python. The callee is pushed on the
+//! task's stack; when it returns it is popped and the caller resumes with its
+//! value. An `Err` comes back at the `call` point, to `match` or pass on with
+//! `?`. No native recursion: the depth is limited by memory only.
+//!
+//! ```
+//! use trampoline::{Coroutine, Scheduler};
+//!
+//! fn fib(n: u64) -> Coroutine<u64> {
+//!     Coroutine::new(move |co| async move {
+//!         if n <= 1 {
+//!             return Ok(n);
+//!         }
+//!         let a = co.call(fib(n - 1)).await?;
+//!         let b = co.call(fib(n - 2)).await?;
+//!         Ok(a + b)
+//!     })
+//!     .with_arg(n)
+//! }
+//!
+//! fn deep(n: u64) -> Coroutine<u64> {
+//!     Coroutine::new(move |co| async move {
+//!         if n == 0 { Ok(0) } else { Ok(co.call(deep(n - 1)).await? + 1) }
+//!     })
+//! }
+//!
+//! let mut scheduler = Scheduler::new().unwrap();
+//! assert_eq!(scheduler.run_until_complete(fib(25)).unwrap(), 75025);
+//! assert_eq!(scheduler.run_until_complete(deep(100_000)).unwrap(), 100_000);
+//! ```
+//!
+//! # Layout
+//!
+//! Follow a command through the files:
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `coroutine.rs` | [`Coroutine<T>`] and the [`Co`] handle: each method yields one command |
+//! | `command.rs` | the `Command` enum, and the `Resume` values answering it |
+//! | `trampoline.rs` | resume a task's top generator, interpret its command in one `match` |
+//! | `task.rs` | a task: id, stack of frames, state, completion for its join handle |
+//! | `frame.rs` | one suspended generator with its [`Label`] |
+//! | `value.rs` | return values with their type erased, small ones inline |
+//! | `scheduler.rs` | [`Scheduler`]: the loop: timers, input, `mio::Poll`, turns |
+//! | `timers.rs` | sleeping tasks by deadline, FIFO on ties |
+//! | `clock.rs` | the real and the virtual [`Clock`] |
+//! | `input.rs`, `stdin.rs`, `lines.rs` | the line queue, stdin through mio, the line splitter |
+//! | `observe.rs` | the [`Event`] stream and the [`Observer`] trait |
+//! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
+//!
+//! `design.md` in the repository tells the same story at more length, with the
+//! invariants and the limits chosen on purpose.
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![forbid(unsafe_code)]
+
+mod clock;
+mod command;
+mod coroutine;
+mod error;
+mod frame;
+mod input;
+mod lines;
+mod observe;
+mod scheduler;
+mod stdin;
+mod task;
+mod timers;
+mod trampoline;
+mod value;
+
+pub use clock::Clock;
+pub use coroutine::{Co, Coroutine, JoinHandle};
+pub use error::{Error, ErrorKind, InputError, RunError};
+pub use frame::Label;
+pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
+pub use observe::{Event, Observer};
+pub use scheduler::Scheduler;
+pub use task::{TaskId, TaskState};

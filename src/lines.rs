@@ -1,0 +1,136 @@
+//! Splitting a byte stream into lines, however the bytes arrive.
+//!
+//! Input comes in chunks that cut lines anywhere, so the splitter keeps the
+//! unfinished line between chunks. It is pure (no IO) so it can be tested and
+//! fuzzed on its own.
+
+use crate::error::InputError;
+
+/// The longest line delivered by default: 1 MiB.
+pub const DEFAULT_LINE_LIMIT: usize = 1 << 20;
+
+/// Turns chunks of bytes into lines: `\n` or `\r\n` ends a line (the ending is
+/// not part of it), a last line without an ending is still a line, a line that
+/// is not UTF-8 or is longer than the limit is an error for that line only.
+/// An overlong line is dropped as it arrives, so memory stays bounded by the
+/// limit whatever the input.
+///
+/// ```
+/// use trampoline::LineSplitter;
+///
+/// let mut lines = Vec::new();
+/// let mut splitter = LineSplitter::new(1024);
+/// splitter.push(b"28\r\n3", &mut |line| lines.push(line.unwrap()));
+/// splitter.push(b"0\nexit", &mut |line| lines.push(line.unwrap()));
+/// splitter.finish(&mut |line| lines.push(line.unwrap()));
+/// assert_eq!(lines, ["28", "30", "exit"]);
+/// ```
+#[derive(Debug)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+    limit: usize,
+    /// Lines started so far, for error messages (1-based).
+    line_number: u64,
+    /// The current line passed the limit; its bytes are being dropped.
+    overlong: bool,
+}
+
+impl LineSplitter {
+    /// A splitter that refuses lines longer than `limit` bytes.
+    ///
+    /// ```
+    /// let splitter = trampoline::LineSplitter::new(trampoline::DEFAULT_LINE_LIMIT);
+    /// assert!(!splitter.has_partial_line());
+    /// ```
+    pub fn new(limit: usize) -> Self {
+        LineSplitter {
+            partial: Vec::new(),
+            limit,
+            line_number: 0,
+            overlong: false,
+        }
+    }
+
+    /// Feeds a chunk; `emit` gets every line it completes, in order.
+    ///
+    /// ```
+    /// let mut n = 0;
+    /// let mut splitter = trampoline::LineSplitter::new(4);
+    /// splitter.push(b"toolong\nok\n", &mut |line| {
+    ///     n += 1;
+    ///     assert_eq!(line.is_ok(), n == 2);
+    /// });
+    /// assert_eq!(n, 2);
+    /// ```
+    pub fn push(&mut self, mut chunk: &[u8], emit: &mut impl FnMut(Result<String, InputError>)) {
+        while let Some(end) = chunk.iter().position(|&b| b == b'\n') {
+            self.take(&chunk[..end]);
+            emit(self.complete());
+            chunk = &chunk[end + 1..];
+        }
+        self.take(chunk);
+    }
+
+    /// Ends the input: an unfinished last line is emitted as a line.
+    ///
+    /// ```
+    /// let mut last = None;
+    /// let mut splitter = trampoline::LineSplitter::new(64);
+    /// splitter.push(b"no newline", &mut |_| unreachable!());
+    /// splitter.finish(&mut |line| last = Some(line.unwrap()));
+    /// assert_eq!(last.as_deref(), Some("no newline"));
+    /// ```
+    pub fn finish(&mut self, emit: &mut impl FnMut(Result<String, InputError>)) {
+        if self.has_partial_line() {
+            emit(self.complete());
+        }
+    }
+
+    /// Whether bytes of an unfinished line are held (or being dropped).
+    ///
+    /// ```
+    /// let mut splitter = trampoline::LineSplitter::new(64);
+    /// splitter.push(b"2", &mut |_| {});
+    /// assert!(splitter.has_partial_line());
+    /// ```
+    pub fn has_partial_line(&self) -> bool {
+        !self.partial.is_empty() || self.overlong
+    }
+
+    /// Adds bytes of the current line, dropping them once it is too long.
+    fn take(&mut self, bytes: &[u8]) {
+        if self.overlong || bytes.is_empty() {
+            return;
+        }
+        // The `\r` of a `\r\n` may still come, so allow one byte of slack.
+        if self.partial.len() + bytes.len() > self.limit + 1 {
+            self.overlong = true;
+            self.partial = Vec::new();
+        } else {
+            self.partial.extend_from_slice(bytes);
+        }
+    }
+
+    /// Ends the current line and returns it (or why it cannot be delivered).
+    fn complete(&mut self) -> Result<String, InputError> {
+        self.line_number += 1;
+        let line = self.line_number;
+        if std::mem::take(&mut self.overlong) {
+            return Err(InputError::TooLong {
+                line,
+                limit: self.limit,
+            });
+        }
+        let mut bytes = std::mem::take(&mut self.partial);
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+        if bytes.len() > self.limit {
+            return Err(InputError::TooLong {
+                line,
+                limit: self.limit,
+            });
+        }
+        String::from_utf8(bytes).map_err(|_| InputError::InvalidUtf8 { line })
+    }
+}

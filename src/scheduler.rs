@@ -1,0 +1,235 @@
+//! The scheduler: the seed's `EventLoop.run_forever`. Each tick wakes the
+//! tasks whose timers are due, reads input for the tasks waiting on it, sleeps
+//! in `mio::Poll` when nothing is ready, and gives every ready task a turn on
+//! the trampoline.
+
+use std::time::Duration;
+
+use mio::{Events, Poll, Token};
+use signal_hook_mio::v1_0::Signals;
+
+use crate::clock::Clock;
+use crate::coroutine::Coroutine;
+use crate::error::RunError;
+use crate::observe::Observer;
+use crate::stdin::{STDIN, StdinSource};
+use crate::trampoline::Trampoline;
+
+/// The mio token of the signal pipe.
+const SIGNALS: Token = Token(1);
+
+/// While tasks are busy computing, how often the loop still asks the kernel
+/// for IO and signals (a `poll` with a zero timeout): often enough that `exit`
+/// and Ctrl-C act at once, rarely enough to cost nothing measurable.
+const BUSY_IO_INTERVAL: Duration = Duration::from_millis(1);
+
+/// Runs coroutines: the event loop.
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Clock, Coroutine, Scheduler};
+///
+/// let hello = Coroutine::new(|co| async move {
+///     let mut lines = Vec::new();
+///     for _ in 0..3 {
+///         lines.push(format!("{} - Hello world!", co.unix_time().await?.as_secs()));
+///         co.sleep(Duration::from_secs(3)).await?;
+///     }
+///     Ok(lines)
+/// });
+/// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+/// let lines = scheduler.run_until_complete(hello).unwrap();
+/// assert_eq!(lines, ["0 - Hello world!", "3 - Hello world!", "6 - Hello world!"]);
+/// ```
+pub struct Scheduler {
+    trampoline: Trampoline,
+    poll: Poll,
+    events: Events,
+    /// Opened the first time a task reads a line.
+    stdin: Option<StdinSource>,
+    signals: Option<Signals>,
+    /// When the loop last asked the kernel for IO.
+    last_io_check: Duration,
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler")
+            .field("trampoline", &self.trampoline)
+            .field("stdin", &self.stdin)
+            .field("signals", &self.signals.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scheduler {
+    /// A scheduler on the real clock.
+    ///
+    /// ```
+    /// let scheduler = trampoline::Scheduler::new().unwrap();
+    /// ```
+    pub fn new() -> Result<Self, RunError> {
+        Self::with_clock(Clock::real())
+    }
+
+    /// A scheduler on the given clock: [`Clock::virtual_at_zero`] runs sleeps
+    /// in no real time, for exact and instant tests.
+    ///
+    /// ```
+    /// let scheduler = trampoline::Scheduler::with_clock(trampoline::Clock::virtual_at_zero()).unwrap();
+    /// ```
+    pub fn with_clock(clock: Clock) -> Result<Self, RunError> {
+        Ok(Scheduler {
+            trampoline: Trampoline::new(clock),
+            poll: Poll::new().map_err(RunError::Setup)?,
+            events: Events::with_capacity(16),
+            stdin: None,
+            signals: None,
+            last_io_check: Duration::ZERO,
+        })
+    }
+
+    /// Attaches an observer to the event stream.
+    ///
+    /// ```
+    /// struct Quiet;
+    /// impl trampoline::Observer for Quiet {
+    ///     fn on_event(&mut self, _: std::time::Duration, _: &trampoline::Event<'_>) {}
+    /// }
+    /// trampoline::Scheduler::new().unwrap().observe(Quiet);
+    /// ```
+    pub fn observe(&mut self, observer: impl Observer + 'static) {
+        self.trampoline.observers.attach(Box::new(observer));
+    }
+
+    /// Makes these signals (`SIGINT`, `SIGTERM`, ...) stop the loop:
+    /// [`run_until_complete`](Self::run_until_complete) then returns
+    /// [`RunError::Interrupted`] within about a millisecond, even while a
+    /// task computes, so the program can exit cleanly.
+    ///
+    /// ```
+    /// let mut scheduler = trampoline::Scheduler::new().unwrap();
+    /// scheduler.stop_on_signals(&[signal_hook::consts::SIGTERM]).unwrap();
+    /// ```
+    pub fn stop_on_signals(&mut self, signals: &[i32]) -> Result<(), RunError> {
+        let mut source = Signals::new(signals).map_err(RunError::Setup)?;
+        self.poll
+            .registry()
+            .register(&mut source, SIGNALS, mio::Interest::READABLE)
+            .map_err(RunError::Setup)?;
+        self.signals = Some(source);
+        Ok(())
+    }
+
+    /// The loop's clock.
+    ///
+    /// ```
+    /// let scheduler = trampoline::Scheduler::with_clock(trampoline::Clock::virtual_at_zero()).unwrap();
+    /// assert!(scheduler.clock().is_virtual());
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        &self.trampoline.clock
+    }
+
+    /// Runs `main` as a task, and every task it starts, until `main` finishes;
+    /// returns its value. Tasks still alive then stay in the scheduler, for a
+    /// next run, until it is dropped.
+    ///
+    /// ```
+    /// let answer = trampoline::Coroutine::new(|_co| async { Ok(42) });
+    /// assert_eq!(trampoline::Scheduler::new().unwrap().run_until_complete(answer).unwrap(), 42);
+    /// ```
+    pub fn run_until_complete<T: 'static>(&mut self, main: Coroutine<T>) -> Result<T, RunError> {
+        let completion = self.trampoline.spawn(main.into_frame());
+        while !completion.is_finished() {
+            self.tick()?;
+        }
+        match completion.take() {
+            Some(Ok(value)) => Ok(value.take()),
+            Some(Err(error)) => Err(RunError::Failed(error)),
+            None => unreachable!(
+                "BUG: the main task's join handle is held here, so its outcome is kept"
+            ),
+        }
+    }
+
+    /// One turn of the loop.
+    fn tick(&mut self) -> Result<(), RunError> {
+        let now = self.trampoline.clock.now();
+        self.trampoline.wake_due_timers(now);
+        self.read_input();
+        if self.trampoline.ready.is_empty() {
+            self.wait_for_something(now)?;
+        } else if now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
+            self.poll_io(Some(Duration::ZERO))?;
+        }
+        for _ in 0..self.trampoline.ready.len() {
+            let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
+            self.trampoline.run_turn(key, resume);
+        }
+        Ok(())
+    }
+
+    /// Nothing is ready: sleep until the next deadline or IO, whichever comes
+    /// first. A virtual clock jumps to the deadline instead of sleeping.
+    fn wait_for_something(&mut self, now: Duration) -> Result<(), RunError> {
+        let deadline = self.trampoline.timers.next_deadline();
+        let input_possible =
+            self.trampoline.input.has_waiters() && !self.trampoline.input.has_ended();
+        match deadline {
+            None if !input_possible => return Err(RunError::Deadlock),
+            Some(deadline) if self.trampoline.clock.is_virtual() => {
+                self.poll_io(Some(Duration::ZERO))?;
+                if self.trampoline.ready.is_empty() {
+                    self.trampoline.clock.advance_to(deadline);
+                }
+            }
+            Some(deadline) => self.poll_io(Some(deadline.saturating_sub(now)))?,
+            None => self.poll_io(None)?,
+        }
+        Ok(())
+    }
+
+    /// Asks the kernel for readiness, waiting at most `timeout` (`None`: until
+    /// something happens), and acts on what it says.
+    fn poll_io(&mut self, timeout: Option<Duration>) -> Result<(), RunError> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(RunError::Poll(e)),
+        }
+        self.last_io_check = self.trampoline.clock.now();
+        let mut stdin_readable = false;
+        let mut signal = None;
+        for event in &self.events {
+            match event.token() {
+                STDIN => stdin_readable = true,
+                SIGNALS => signal = self.signals.as_mut().and_then(|s| s.pending().next()),
+                _ => {}
+            }
+        }
+        if let Some(signal) = signal {
+            return Err(RunError::Interrupted(signal));
+        }
+        if stdin_readable {
+            if let Some(stdin) = &mut self.stdin {
+                stdin.on_readable();
+            }
+            self.read_input();
+        }
+        Ok(())
+    }
+
+    /// If a task waits for a line and none is buffered, reads what stdin has
+    /// (opening it the first time), then hands lines to the waiting tasks.
+    fn read_input(&mut self) {
+        let input = &mut self.trampoline.input;
+        if input.is_starved() {
+            let registry = self.poll.registry();
+            self.stdin
+                .get_or_insert_with(|| StdinSource::open(registry))
+                .fill(input);
+        }
+        self.trampoline.deliver_input();
+    }
+}

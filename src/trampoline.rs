@@ -1,0 +1,321 @@
+//! The trampoline: resume a task's top generator and interpret the command it
+//! yields, pushing and popping the task's stack.
+//!
+//! PEP 342's Trampoline, and the seed's `EventLoop.resume_task`: when a
+//! coroutine yields a sub-coroutine, push it and run it; when it finishes, pop
+//! it and resume the caller with its value, or throw its error into the
+//! caller. The stack is a `Vec`, so a chain a million calls deep costs no
+//! native stack at all.
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+
+use genawaiter::GeneratorState;
+use slab::Slab;
+
+use crate::clock::Clock;
+use crate::command::{Command, Resume};
+use crate::error::{Error, ErrorKind};
+use crate::frame::Frame;
+use crate::input::{Delivery, InputQueue};
+use crate::observe::{Event, Observers};
+use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
+use crate::timers::Timers;
+use crate::value::Outcome;
+
+/// How many generator resumes a task may make before the next ready task gets
+/// its turn (and the loop checks its timers and IO). Large enough that the
+/// per-turn bookkeeping is noise, small enough that a turn lasts microseconds.
+pub(crate) const STEPS_PER_TURN: u32 = 1024;
+
+/// The tasks and everything a command can touch.
+#[derive(Debug)]
+pub(crate) struct Trampoline {
+    /// Live tasks by key. Keys are reused; [`TaskId`]s are not.
+    pub(crate) tasks: Slab<Task>,
+    /// Tasks ready to run, each with the value it will be resumed with.
+    pub(crate) ready: VecDeque<(usize, Resume)>,
+    pub(crate) timers: Timers,
+    pub(crate) input: InputQueue,
+    pub(crate) clock: Clock,
+    pub(crate) observers: Observers,
+    next_id: TaskId,
+}
+
+impl Trampoline {
+    pub(crate) fn new(clock: Clock) -> Self {
+        Trampoline {
+            tasks: Slab::new(),
+            ready: VecDeque::new(),
+            timers: Timers::default(),
+            input: InputQueue::default(),
+            clock,
+            observers: Observers::default(),
+            next_id: TaskId::first(),
+        }
+    }
+
+    /// Creates a task whose stack is `root` and queues it.
+    pub(crate) fn spawn(&mut self, root: Frame) -> Rc<Completion> {
+        let id = self.next_id;
+        self.next_id = id.next();
+        let label = root.label();
+        let completion = Rc::new(Completion::new(id, label));
+        let key = self.tasks.insert(Task {
+            id,
+            stack: vec![root],
+            state: TaskState::Ready,
+            completion: completion.clone(),
+        });
+        self.ready.push_back((key, Resume::Start));
+        self.emit(|| Event::Spawned { task: id, label });
+        completion
+    }
+
+    /// Runs the task at `key`, resumed with `resume`, until it parks, finishes
+    /// or has used its turn.
+    pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
+        self.tasks[key].state = TaskState::Running;
+        for _ in 0..STEPS_PER_TURN {
+            let task = &mut self.tasks[key];
+            let top = task
+                .stack
+                .last_mut()
+                .expect("BUG: a live task's stack is never empty");
+            let step = catch_unwind(AssertUnwindSafe(|| top.resume(resume)));
+            let next = match step {
+                Ok(GeneratorState::Yielded(command)) => self.interpret(key, command),
+                Ok(GeneratorState::Complete(outcome)) => self.pop(key, outcome),
+                Err(payload) => {
+                    self.panicked(key, payload);
+                    None
+                }
+            };
+            match next {
+                Some(value) => resume = value,
+                None => return,
+            }
+        }
+        self.tasks[key].state = TaskState::Ready;
+        self.ready.push_back((key, resume));
+    }
+
+    /// Carries out one command. `Some(value)`: resume the task at once with
+    /// it. `None`: the task is parked (or gone) until something wakes it.
+    fn interpret(&mut self, key: usize, command: Command) -> Option<Resume> {
+        let id = self.tasks[key].id;
+        match command {
+            Command::Call(frame) => {
+                let stack = &mut self.tasks[key].stack;
+                stack.push(frame);
+                let depth = stack.len();
+                let label = stack[depth - 1].label();
+                self.emit(|| Event::Called {
+                    task: id,
+                    label,
+                    depth,
+                });
+                Some(Resume::Start)
+            }
+            Command::Sleep(duration) if duration.is_zero() => {
+                self.tasks[key].state = TaskState::Ready;
+                self.ready.push_back((key, Resume::Woke));
+                None
+            }
+            Command::Sleep(duration) => {
+                let until = self.clock.now().saturating_add(duration);
+                self.timers.insert(until, key, id);
+                self.park(key, TaskState::Sleeping { until });
+                None
+            }
+            Command::ReadLine => match self.input.take() {
+                Some(delivery) => Some(line(delivery)),
+                None => {
+                    self.input.wait(key, id);
+                    self.park(key, TaskState::WaitingForInput);
+                    None
+                }
+            },
+            Command::Spawn(root) => Some(Resume::Spawned(self.spawn(root))),
+            Command::Join(completion) if completion.id == id => Some(Resume::Failed(Error::msg(
+                format!("task {id} cannot join itself: it would wait forever"),
+            ))),
+            Command::Join(completion) => match completion.take() {
+                Some(outcome) => Some(answer(outcome)),
+                None => {
+                    completion.joiner.set(Some((key, id)));
+                    self.park(key, TaskState::Joining(completion.id));
+                    None
+                }
+            },
+            Command::Now => Some(Resume::Now(self.clock.now())),
+            Command::UnixTime => Some(Resume::Now(self.clock.unix_time())),
+        }
+    }
+
+    /// The top generator finished: pop it, and resume its caller with the
+    /// outcome, or finish the task if it was the root.
+    fn pop(&mut self, key: usize, outcome: Outcome) -> Option<Resume> {
+        let task = &mut self.tasks[key];
+        let depth = task.stack.len();
+        let frame = task
+            .stack
+            .pop()
+            .expect("BUG: a live task's stack is never empty");
+        let (id, label) = (task.id, frame.label());
+        drop(frame);
+        let outcome = outcome.map_err(|error| error.thrown_through(label));
+        if self.observers.active() {
+            match &outcome {
+                Ok(_) => self.emit(|| Event::Returned {
+                    task: id,
+                    label,
+                    depth,
+                }),
+                Err(error) => self.emit(|| Event::Threw {
+                    task: id,
+                    label,
+                    depth,
+                    error,
+                }),
+            }
+        }
+        if depth == 1 {
+            self.finish(key, outcome);
+            return None;
+        }
+        Some(answer(outcome))
+    }
+
+    /// The task panicked: drop its stack and finish it with the panic as its
+    /// error, so the other tasks go on and nobody waits forever.
+    fn panicked(&mut self, key: usize, payload: Box<dyn std::any::Any + Send>) {
+        let message = match (
+            payload.downcast_ref::<&str>(),
+            payload.downcast_ref::<String>(),
+        ) {
+            (Some(s), _) => s.to_string(),
+            (_, Some(s)) => s.clone(),
+            _ => "a non-string panic payload".to_string(),
+        };
+        let task = &mut self.tasks[key];
+        let mut error = Error::from(ErrorKind::Panicked(message));
+        for label in task.labels().collect::<Vec<_>>() {
+            error = error.thrown_through(label);
+        }
+        let stack = std::mem::take(&mut task.stack);
+        drop_frames(stack);
+        self.finish(key, Err(error));
+    }
+
+    /// Removes a task whose root is done and hands its outcome on: to the task
+    /// joining it, else to its join handle, else (a failure nobody can
+    /// retrieve) to stderr.
+    fn finish(&mut self, key: usize, outcome: Outcome) {
+        let mut task = self.tasks.remove(key);
+        let completion = task.completion.clone();
+        drop_frames(std::mem::take(&mut task.stack));
+        drop(task);
+        let (id, label) = (completion.id, completion.label);
+        self.emit(|| Event::Finished {
+            task: id,
+            label,
+            error: outcome.as_ref().err(),
+        });
+        if let Some((joiner, joiner_id)) = completion.joiner.take() {
+            completion.mark_finished();
+            self.wake(joiner, joiner_id, answer(outcome));
+        } else if Rc::strong_count(&completion) > 1 {
+            completion.finish(outcome);
+        } else if let Err(error) = outcome {
+            report(&format!("task {id} failed: {}", describe(&error)));
+        }
+    }
+
+    /// Makes a parked task ready, to be resumed with `resume`. A key whose task
+    /// is gone or is another task now (keys are reused) is ignored.
+    pub(crate) fn wake(&mut self, key: usize, id: TaskId, resume: Resume) {
+        match self.tasks.get_mut(key) {
+            Some(task) if task.id == id => {
+                task.state = TaskState::Ready;
+                self.ready.push_back((key, resume));
+                self.emit(|| Event::Woken { task: id });
+            }
+            _ => {}
+        }
+    }
+
+    /// Moves every task whose sleep has ended by `now` to the ready queue, in
+    /// deadline order (FIFO on ties).
+    pub(crate) fn wake_due_timers(&mut self, now: std::time::Duration) {
+        while let Some((key, id)) = self.timers.pop_due(now) {
+            let sleeping = matches!(
+                self.tasks.get(key),
+                Some(task) if task.id == id && matches!(task.state, TaskState::Sleeping { .. })
+            );
+            if sleeping {
+                self.wake(key, id, Resume::Woke);
+            }
+        }
+    }
+
+    /// Hands buffered input lines to the tasks waiting for them.
+    pub(crate) fn deliver_input(&mut self) {
+        let deliveries: Vec<_> = self.input.deliver().collect();
+        for ((key, id), delivery) in deliveries {
+            self.wake(key, id, line(delivery));
+        }
+    }
+
+    fn park(&mut self, key: usize, state: TaskState) {
+        let task = &mut self.tasks[key];
+        task.state = state;
+        let id = task.id;
+        self.emit(|| Event::Parked { task: id, state });
+    }
+
+    /// Tells the observers, building the event only if somebody listens.
+    #[inline]
+    fn emit<'a>(&mut self, event: impl FnOnce() -> Event<'a>) {
+        if self.observers.active() {
+            let at = self.clock.now();
+            self.observers.emit(at, &event());
+        }
+    }
+}
+
+/// What a caller (or joiner) is resumed with when the callee is done.
+fn answer(outcome: Outcome) -> Resume {
+    match outcome {
+        Ok(value) => Resume::Returned(value),
+        Err(error) => Resume::Failed(error),
+    }
+}
+
+/// What a reader is resumed with: the line, its end, or why it is unreadable.
+fn line(delivery: Delivery) -> Resume {
+    match delivery {
+        Some(Ok(line)) => Resume::Line(Some(line)),
+        Some(Err(error)) => Resume::Failed(error.into()),
+        None => Resume::Line(None),
+    }
+}
+
+/// Drops a stack innermost frame first, the order its cleanups would run in,
+/// one frame at a time (no recursion however deep), and survives a frame whose
+/// drop panics.
+fn drop_frames(mut stack: Vec<Frame>) {
+    while let Some(frame) = stack.pop() {
+        let label = frame.label();
+        if catch_unwind(AssertUnwindSafe(|| drop(frame))).is_err() {
+            report(&format!("a frame panicked while being dropped: {label}"));
+        }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        drop_frames(std::mem::take(&mut self.stack));
+    }
+}
