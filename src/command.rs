@@ -8,10 +8,12 @@
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::callbacks::LoopHandle;
 use crate::error::Error;
 use crate::frame::Frame;
 use crate::task::Completion;
 use crate::value::Value;
+use crate::waitlist::WaitList;
 
 /// What a coroutine asks of the loop. Built by the `co` handle's methods;
 /// users never write one by hand.
@@ -31,6 +33,18 @@ pub(crate) enum Command {
     Now,
     /// Resume me with the time since the Unix epoch, by the loop's clock.
     UnixTime,
+    /// Park me on this wait list until plain code wakes me, or until the
+    /// timeout passes (`waitlist.rs`). Resumed with `Woke` either way.
+    Wait(WaitList, Option<Duration>),
+    /// Push this value stream's generator on my stack and run it until it
+    /// emits a value or returns (`stream.rs`). `started`: it was resumed
+    /// before, so it is answered `Woke`, not `Start`.
+    Next { frame: Frame, started: bool },
+    /// I am a stream's generator: pop me off the stack and hand my caller
+    /// this value and me (to keep for its next `Next`).
+    Emit(Value),
+    /// Resume me with a handle on the loop, for callbacks and `stop`.
+    LoopHandle,
 }
 
 /// What a coroutine is resumed with: the answer to the command it yielded.
@@ -54,4 +68,8 @@ pub(crate) enum Resume {
     Spawned(Rc<Completion>),
     /// The clock reading asked for by `Now` or `UnixTime`.
     Now(Duration),
+    /// A stream's generator emitted this value; here it is, suspended.
+    Emitted(Value, Frame),
+    /// The loop's handle, asked for by `LoopHandle`.
+    Handle(LoopHandle),
 }

@@ -137,7 +137,7 @@ pub struct Co {
 
 impl Co {
     /// Yields `command` and returns what the coroutine is resumed with.
-    async fn yield_(&self, command: Command) -> Resume {
+    pub(crate) async fn yield_(&self, command: Command) -> Resume {
         self.airlock.yield_(command).await
     }
 
@@ -232,10 +232,7 @@ impl Co {
     /// ```
     pub async fn spawn<T: 'static>(&self, coroutine: Coroutine<T>) -> Result<JoinHandle<T>, Error> {
         match self.yield_(Command::Spawn(coroutine.into_frame())).await {
-            Resume::Spawned(completion) => Ok(JoinHandle {
-                completion,
-                returns: PhantomData,
-            }),
+            Resume::Spawned(completion) => Ok(JoinHandle::new(completion)),
             resume => Err(thrown("spawn", resume)),
         }
     }
@@ -300,7 +297,7 @@ impl fmt::Debug for Co {
 
 /// Turns a resume value that is not the answer to `command` into the error
 /// it must be: one thrown into the coroutine at its suspension point.
-fn thrown(command: &str, resume: Resume) -> Error {
+pub(crate) fn thrown(command: &str, resume: Resume) -> Error {
     match resume {
         Resume::Failed(error) => error,
         other => panic!("BUG: the trampoline answered `{command}` with {other:?}"),
@@ -309,8 +306,10 @@ fn thrown(command: &str, resume: Resume) -> Error {
 
 /// A spawned task, to [`Co::join`]. Dropping it detaches the task.
 pub struct JoinHandle<T> {
-    completion: Rc<Completion>,
-    returns: PhantomData<fn() -> T>,
+    pub(crate) completion: Rc<Completion>,
+    pub(crate) returns: PhantomData<fn() -> T>,
+    /// `false` for the views done callbacks get: they never report.
+    pub(crate) owner: bool,
 }
 
 impl<T> JoinHandle<T> {
@@ -355,6 +354,9 @@ impl<T> Drop for JoinHandle<T> {
     /// A task error nobody retrieved is reported, never silently dropped
     /// (asyncio's "Task exception was never retrieved").
     fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
         if let Some(error) = self.completion.take_unretrieved_error() {
             crate::task::report(&format!(
                 "task {}: error never retrieved: {}",

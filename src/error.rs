@@ -47,6 +47,13 @@ pub enum ErrorKind {
     /// The task was cancelled while suspended here.
     #[error("cancelled")]
     Cancelled,
+    /// A task's result was asked for before the task finished (asyncio's
+    /// `InvalidStateError`).
+    #[error("result is not ready")]
+    NotReady,
+    /// A timeout ran out (`wait_for`, `as_completed`).
+    #[error("timed out")]
+    TimedOut,
     /// The task panicked; the payload's message is kept.
     #[error("panicked: {0}")]
     Panicked(String),

@@ -49,6 +49,11 @@ impl InputQueue {
         self.waiters.push_back((key, id));
     }
 
+    /// Takes a task out of the waiters (it was cancelled while reading).
+    pub(crate) fn forget(&mut self, key: usize, id: TaskId) {
+        self.waiters.retain(|&waiter| waiter != (key, id));
+    }
+
     /// Whether a task waits and nothing is buffered for it: time to read.
     pub(crate) fn is_starved(&self) -> bool {
         !self.waiters.is_empty() && self.lines.is_empty() && !self.ended

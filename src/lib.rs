@@ -121,26 +121,37 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![forbid(unsafe_code)]
 
+mod callbacks;
 mod clock;
+mod combinators;
 mod command;
 mod coroutine;
 mod error;
 mod frame;
 mod input;
 mod lines;
+mod loop_control;
 mod observe;
 mod scheduler;
 mod stdin;
+mod stream;
+pub mod sync;
 mod task;
+mod tasks;
 mod timers;
 mod trampoline;
 mod value;
+mod waitlist;
 
+pub use callbacks::LoopHandle;
 pub use clock::Clock;
+pub use combinators::{ReturnWhen, as_completed, gather, gather_outcomes, wait, wait_for};
 pub use coroutine::{Co, Coroutine, JoinHandle};
 pub use error::{Error, ErrorKind, InputError, RunError};
 pub use frame::Label;
 pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
 pub use observe::{Event, Observer};
 pub use scheduler::Scheduler;
+pub use stream::{Stream, Yielder};
+pub use sync::{Permit, Queue, QueueError, Semaphore};
 pub use task::{TaskId, TaskState};

@@ -42,7 +42,7 @@ const BUSY_IO_INTERVAL: Duration = Duration::from_millis(1);
 /// assert_eq!(lines, ["0 - Hello world!", "3 - Hello world!", "6 - Hello world!"]);
 /// ```
 pub struct Scheduler {
-    trampoline: Trampoline,
+    pub(crate) trampoline: Trampoline,
     poll: Poll,
     events: Events,
     /// Opened the first time a task reads a line.
@@ -143,6 +143,9 @@ impl Scheduler {
         let completion = self.trampoline.spawn(main.into_frame());
         while !completion.is_finished() {
             self.tick()?;
+            if self.trampoline.take_stop() && !completion.is_finished() {
+                return Err(RunError::Stopped);
+            }
         }
         match completion.take() {
             Some(Ok(value)) => Ok(value.take()),
@@ -154,11 +157,12 @@ impl Scheduler {
     }
 
     /// One turn of the loop.
-    fn tick(&mut self) -> Result<(), RunError> {
+    pub(crate) fn tick(&mut self) -> Result<(), RunError> {
         let now = self.trampoline.clock.now();
         self.trampoline.wake_due_timers(now);
+        self.trampoline.run_callbacks(now);
         self.read_input();
-        if self.trampoline.ready.is_empty() {
+        if self.trampoline.is_idle() {
             self.wait_for_something(now)?;
         } else if now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
             self.poll_io(Some(Duration::ZERO))?;
@@ -166,6 +170,7 @@ impl Scheduler {
         for _ in 0..self.trampoline.ready.len() {
             let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
             self.trampoline.run_turn(key, resume);
+            self.trampoline.control.shared.run_next_ticks();
         }
         Ok(())
     }
@@ -173,7 +178,7 @@ impl Scheduler {
     /// Nothing is ready: sleep until the next deadline or IO, whichever comes
     /// first. A virtual clock jumps to the deadline instead of sleeping.
     fn wait_for_something(&mut self, now: Duration) -> Result<(), RunError> {
-        let deadline = self.trampoline.timers.next_deadline();
+        let deadline = self.trampoline.next_deadline();
         let input_possible =
             self.trampoline.input.has_waiters() && !self.trampoline.input.has_ended();
         match deadline {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::frame::{Frame, Label};
+use crate::tasks::Control;
 use crate::value::Outcome;
 
 /// A task's number, unique for the life of the scheduler (never reused), as
@@ -61,6 +62,12 @@ pub enum TaskState {
     WaitingForInput,
     /// Parked until that task finishes.
     Joining(TaskId),
+    /// Parked in a wait list (a queue, semaphore, event or combinator),
+    /// until woken or until the deadline, if there is one.
+    Waiting {
+        /// The timeout's deadline.
+        until: Option<Duration>,
+    },
 }
 
 /// A live task: its stack of suspended generators, innermost last.
@@ -88,30 +95,28 @@ impl Task {
 pub(crate) struct Completion {
     pub(crate) id: TaskId,
     pub(crate) label: Label,
-    outcome: RefCell<Option<Outcome>>,
+    pub(crate) outcome: RefCell<Option<Outcome>>,
     finished: Cell<bool>,
     /// The task parked in `join` on this one, if any.
     pub(crate) joiner: Cell<Option<(usize, TaskId)>>,
+    /// Cancel, throw, done callbacks, retrieval (`tasks.rs`).
+    pub(crate) control: Control,
 }
 
 impl Completion {
-    pub(crate) fn new(id: TaskId, label: Label) -> Self {
+    pub(crate) fn new(id: TaskId, label: Label, control: Control) -> Self {
         Completion {
             id,
             label,
             outcome: RefCell::new(None),
             finished: Cell::new(false),
             joiner: Cell::new(None),
+            control,
         }
     }
 
     pub(crate) fn is_finished(&self) -> bool {
         self.finished.get()
-    }
-
-    /// The task is done and its outcome was handed to a joiner directly.
-    pub(crate) fn mark_finished(&self) {
-        self.finished.set(true);
     }
 
     /// The task is done; its outcome waits here for the join handle.
@@ -125,10 +130,14 @@ impl Completion {
         self.outcome.borrow_mut().take()
     }
 
+    /// The task's error if nobody has seen it yet (cancellation aside), and
+    /// marks it seen: it is reported once, whoever asks first.
     pub(crate) fn take_unretrieved_error(&self) -> Option<Error> {
         let mut outcome = self.outcome.borrow_mut();
+        let unseen = matches!(&*outcome, Some(Err(e)) if !e.is_cancelled())
+            && !self.control.retrieved.replace(true);
         match outcome.take() {
-            Some(Err(error)) => Some(error),
+            Some(Err(error)) if unseen => Some(error),
             other => {
                 *outcome = other;
                 None

@@ -45,12 +45,13 @@ impl Timers {
         self.heap.peek().map(|Reverse(entry)| entry.deadline)
     }
 
-    /// Removes and returns the next task whose deadline is at or before `now`.
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(usize, TaskId)> {
+    /// Removes and returns the next task whose deadline is at or before `now`,
+    /// with that deadline (to tell a stale entry from the task's current one).
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(usize, TaskId, Duration)> {
         match self.heap.peek() {
             Some(Reverse(entry)) if entry.deadline <= now => {
                 let Reverse(entry) = self.heap.pop().expect("BUG: peeked entry is there");
-                Some((entry.key, entry.id))
+                Some((entry.key, entry.id, entry.deadline))
             }
             _ => None,
         }
@@ -71,7 +72,7 @@ mod tests {
         timers.insert(second, 1, id);
         timers.insert(second, 2, id);
         let due: Vec<usize> = std::iter::from_fn(|| timers.pop_due(second))
-            .map(|(k, _)| k)
+            .map(|(k, _, _)| k)
             .collect();
         assert_eq!(due, [3, 1, 2]);
         assert_eq!(timers.next_deadline(), Some(second * 2));

@@ -19,8 +19,10 @@ use crate::command::{Command, Resume};
 use crate::error::{Error, ErrorKind};
 use crate::frame::Frame;
 use crate::input::{Delivery, InputQueue};
+use crate::loop_control::LoopControl;
 use crate::observe::{Event, Observers};
 use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
+use crate::tasks::Control;
 use crate::timers::Timers;
 use crate::value::Outcome;
 
@@ -40,6 +42,8 @@ pub(crate) struct Trampoline {
     pub(crate) input: InputQueue,
     pub(crate) clock: Clock,
     pub(crate) observers: Observers,
+    /// Callbacks, wake-ups from plain code, cancellation (`loop_control.rs`).
+    pub(crate) control: LoopControl,
     next_id: TaskId,
 }
 
@@ -52,6 +56,7 @@ impl Trampoline {
             input: InputQueue::default(),
             clock,
             observers: Observers::default(),
+            control: LoopControl::default(),
             next_id: TaskId::first(),
         }
     }
@@ -61,7 +66,8 @@ impl Trampoline {
         let id = self.next_id;
         self.next_id = id.next();
         let label = root.label();
-        let completion = Rc::new(Completion::new(id, label));
+        let control = Control::new(self.tasks.vacant_key(), self.control.shared.clone());
+        let completion = Rc::new(Completion::new(id, label, control));
         let key = self.tasks.insert(Task {
             id,
             stack: vec![root],
@@ -77,6 +83,12 @@ impl Trampoline {
     /// or has used its turn.
     pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
         self.tasks[key].state = TaskState::Running;
+        if let Some(error) = self.tasks[key].completion.control.take_throw() {
+            match self.throw_at_turn_start(key, resume, error) {
+                Some(thrown) => resume = thrown,
+                None => return,
+            }
+        }
         for _ in 0..STEPS_PER_TURN {
             let task = &mut self.tasks[key];
             let top = task
@@ -151,12 +163,19 @@ impl Trampoline {
             },
             Command::Now => Some(Resume::Now(self.clock.now())),
             Command::UnixTime => Some(Resume::Now(self.clock.unix_time())),
+            Command::Wait(list, timeout) => {
+                self.park_on(key, &list, timeout);
+                None
+            }
+            Command::Next { frame, started } => Some(self.push_stream(key, frame, started)),
+            Command::Emit(value) => Some(self.emit_value(key, value)),
+            Command::LoopHandle => Some(Resume::Handle(self.control.handle())),
         }
     }
 
     /// The top generator finished: pop it, and resume its caller with the
     /// outcome, or finish the task if it was the root.
-    fn pop(&mut self, key: usize, outcome: Outcome) -> Option<Resume> {
+    pub(crate) fn pop(&mut self, key: usize, outcome: Outcome) -> Option<Resume> {
         let task = &mut self.tasks[key];
         let depth = task.stack.len();
         let frame = task
@@ -223,12 +242,15 @@ impl Trampoline {
             label,
             error: outcome.as_ref().err(),
         });
+        completion.finish(outcome);
+        self.after_finish(&completion);
         if let Some((joiner, joiner_id)) = completion.joiner.take() {
-            completion.mark_finished();
+            let outcome = completion.take().expect("BUG: the outcome was just stored");
             self.wake(joiner, joiner_id, answer(outcome));
-        } else if Rc::strong_count(&completion) > 1 {
-            completion.finish(outcome);
-        } else if let Err(error) = outcome {
+        } else if Rc::strong_count(&completion) == 1
+            && let Some(Err(error)) = completion.take()
+            && !error.is_cancelled()
+        {
             report(&format!("task {id} failed: {}", describe(&error)));
         }
     }
@@ -249,13 +271,19 @@ impl Trampoline {
     /// Moves every task whose sleep has ended by `now` to the ready queue, in
     /// deadline order (FIFO on ties).
     pub(crate) fn wake_due_timers(&mut self, now: std::time::Duration) {
-        while let Some((key, id)) = self.timers.pop_due(now) {
-            let sleeping = matches!(
-                self.tasks.get(key),
-                Some(task) if task.id == id && matches!(task.state, TaskState::Sleeping { .. })
-            );
-            if sleeping {
-                self.wake(key, id, Resume::Woke);
+        while let Some((key, id, deadline)) = self.timers.pop_due(now) {
+            let state = match self.tasks.get(key) {
+                Some(task) if task.id == id => task.state,
+                _ => continue,
+            };
+            match state {
+                TaskState::Sleeping { until } if until == deadline => {
+                    self.wake(key, id, Resume::Woke);
+                }
+                TaskState::Waiting { until: Some(until) } if until == deadline => {
+                    self.timed_out(key, id);
+                }
+                _ => {}
             }
         }
     }
@@ -268,7 +296,7 @@ impl Trampoline {
         }
     }
 
-    fn park(&mut self, key: usize, state: TaskState) {
+    pub(crate) fn park(&mut self, key: usize, state: TaskState) {
         let task = &mut self.tasks[key];
         task.state = state;
         let id = task.id;
@@ -286,7 +314,7 @@ impl Trampoline {
 }
 
 /// What a caller (or joiner) is resumed with when the callee is done.
-fn answer(outcome: Outcome) -> Resume {
+pub(crate) fn answer(outcome: Outcome) -> Resume {
     match outcome {
         Ok(value) => Resume::Returned(value),
         Err(error) => Resume::Failed(error),

@@ -88,6 +88,22 @@ inline_types! {
     f64: |v| v.to_bits(), |w| f64::from_bits(w);
 }
 
+impl Value {
+    /// Lends the value, as the type it was made from, to `f`. An inline value
+    /// is unpacked into a copy first (inline types are all `Copy`).
+    ///
+    /// # Panics
+    /// If `T` is not the type the value was made from (a bug in the crate).
+    pub(crate) fn inspect<T: 'static, R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        match self {
+            Value::Word(word) => f(&Value::Word(*word).take::<T>()),
+            Value::Boxed(boxed) => f(boxed
+                .downcast_ref::<T>()
+                .expect("BUG: a value was inspected as another type than it was made from")),
+        }
+    }
+}
+
 impl std::fmt::Debug for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

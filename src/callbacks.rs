@@ -1,0 +1,267 @@
+//! Callbacks the loop runs, and the wake-ups plain code asks for: the
+//! [`LoopHandle`] (`call_soon`, `call_later`, `call_next_tick`, `stop`) and the
+//! shared queues behind it.
+//!
+//! Plain code (a callback, `Queue::put_nowait`, `JoinHandle::cancel`) cannot
+//! touch the scheduler: it runs while the scheduler is busy. So it leaves
+//! requests in [`Shared`], an `Rc` the scheduler and every handle hold, and
+//! the scheduler carries them out between task turns (`Trampoline::run_callbacks`):
+//!
+//! - `soon`: callbacks in FIFO order, run at the start of the next tick,
+//!   before the ready tasks get their turns;
+//! - `next_tick`: callbacks run before anything else queued, even before the
+//!   next task turn (the seed's `do_on_next_tick`, Node's `process.nextTick`);
+//! - `later`: callbacks with a delay; the delay counts from the tick that
+//!   picks the request up (at most one task turn late), then they wait in
+//!   [`CallbackTimers`] by deadline like sleeping tasks;
+//! - `wakes`: tasks to wake from a wait list, or to throw an error into.
+
+use std::cell::{Cell, RefCell};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::task::TaskId;
+
+/// A callback the loop runs: a plain closure. Arguments are captured, so
+/// `functools.partial(add_ingredient, 'honey')` is just `move || add("honey")`.
+pub(crate) type Callback = Box<dyn FnOnce()>;
+
+/// A request for the trampoline, left by plain code.
+#[derive(Debug)]
+pub(crate) enum Wake {
+    /// Wake this task, parked in a wait list, unless `token` says it has
+    /// already left the list (woken by its timeout, or cancelled).
+    Waiter {
+        key: usize,
+        id: TaskId,
+        token: Rc<Cell<bool>>,
+    },
+    /// Throw the error waiting in this task's completion into it.
+    Throw { key: usize, id: TaskId },
+}
+
+/// The queues plain code fills and the scheduler drains.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub(crate) soon: RefCell<VecDeque<Callback>>,
+    pub(crate) next_tick: RefCell<VecDeque<Callback>>,
+    pub(crate) later: RefCell<Vec<(Duration, Callback)>>,
+    pub(crate) wakes: RefCell<VecDeque<Wake>>,
+    pub(crate) stopping: Cell<bool>,
+}
+
+impl Shared {
+    /// Whether anything waits to be run or applied.
+    pub(crate) fn has_work(&self) -> bool {
+        !self.soon.borrow().is_empty()
+            || !self.next_tick.borrow().is_empty()
+            || !self.later.borrow().is_empty()
+            || !self.wakes.borrow().is_empty()
+    }
+
+    /// Runs the queued next-tick callbacks, and those they queue, until none
+    /// is left. A panicking callback is reported; the others still run.
+    pub(crate) fn run_next_ticks(&self) {
+        loop {
+            let next = self.next_tick.borrow_mut().pop_front();
+            match next {
+                Some(callback) => run_reporting(callback),
+                None => return,
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("soon", &self.soon.borrow().len())
+            .field("next_tick", &self.next_tick.borrow().len())
+            .field("later", &self.later.borrow().len())
+            .field("wakes", &self.wakes.borrow().len())
+            .field("stopping", &self.stopping.get())
+            .finish()
+    }
+}
+
+/// Runs a callback; a panic in it is reported on stderr and the loop goes on.
+pub(crate) fn run_reporting(callback: Callback) {
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback));
+    if run.is_err() {
+        crate::task::report("a callback panicked");
+    }
+}
+
+/// A handle on the loop for plain code: queue callbacks, stop the loop.
+/// Cheap to clone; get one with [`Scheduler::handle`](crate::Scheduler::handle)
+/// or, inside a coroutine, [`Co::loop_handle`](crate::Co::loop_handle).
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use trampoline::Scheduler;
+///
+/// let mut scheduler = Scheduler::new().unwrap();
+/// let handle = scheduler.handle();
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let l = log.clone();
+/// handle.call_soon(move || l.borrow_mut().push("Hello world!"));
+/// let (l, h) = (log.clone(), handle.clone());
+/// handle.call_soon(move || {
+///     l.borrow_mut().push("Stopping loop.");
+///     h.stop();
+/// });
+/// scheduler.run_forever().unwrap();
+/// assert_eq!(*log.borrow(), ["Hello world!", "Stopping loop."]);
+/// ```
+#[derive(Clone)]
+pub struct LoopHandle {
+    pub(crate) shared: Rc<Shared>,
+}
+
+impl LoopHandle {
+    /// Runs `callback` at the start of the next tick, after the callbacks
+    /// queued before it (FIFO) and before the ready tasks' turns.
+    ///
+    /// ```
+    /// let mut scheduler = trampoline::Scheduler::new().unwrap();
+    /// let h = scheduler.handle();
+    /// scheduler.handle().call_soon(move || h.stop());
+    /// scheduler.run_forever().unwrap();
+    /// ```
+    pub fn call_soon(&self, callback: impl FnOnce() + 'static) {
+        self.shared.soon.borrow_mut().push_back(Box::new(callback));
+    }
+
+    /// Runs `callback` once `delay` has passed. Callbacks due at the same
+    /// instant run in the order they were queued.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use trampoline::{Clock, Scheduler};
+    /// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    /// let h = scheduler.handle();
+    /// scheduler.handle().call_later(Duration::from_secs(20), move || h.stop());
+    /// scheduler.run_forever().unwrap();
+    /// assert_eq!(scheduler.clock().now(), Duration::from_secs(20));
+    /// ```
+    pub fn call_later(&self, delay: Duration, callback: impl FnOnce() + 'static) {
+        self.shared
+            .later
+            .borrow_mut()
+            .push((delay, Box::new(callback)));
+    }
+
+    /// Runs `callback` before any other queued work: before the callbacks
+    /// queued with [`call_soon`](Self::call_soon) and before the next task
+    /// turn (the seed's `do_on_next_tick`).
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let mut scheduler = trampoline::Scheduler::new().unwrap();
+    /// let handle = scheduler.handle();
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// let (l1, l2, h) = (log.clone(), log.clone(), handle.clone());
+    /// handle.call_soon(move || { l1.borrow_mut().push("soon"); h.stop() });
+    /// handle.call_next_tick(move || l2.borrow_mut().push("next tick"));
+    /// scheduler.run_forever().unwrap();
+    /// assert_eq!(*log.borrow(), ["next tick", "soon"]);
+    /// ```
+    pub fn call_next_tick(&self, callback: impl FnOnce() + 'static) {
+        self.shared
+            .next_tick
+            .borrow_mut()
+            .push_back(Box::new(callback));
+    }
+
+    /// Stops the loop once the current tick is over:
+    /// [`run_forever`](crate::Scheduler::run_forever) returns, and
+    /// [`run_until_complete`](crate::Scheduler::run_until_complete) returns
+    /// [`RunError::Stopped`](crate::RunError::Stopped) if its coroutine is
+    /// not done yet.
+    ///
+    /// ```
+    /// let mut scheduler = trampoline::Scheduler::new().unwrap();
+    /// scheduler.handle().stop();
+    /// scheduler.run_forever().unwrap();
+    /// ```
+    pub fn stop(&self) {
+        self.shared.stopping.set(true);
+    }
+}
+
+impl fmt::Debug for LoopHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LoopHandle").field(&self.shared).finish()
+    }
+}
+
+/// Callbacks waiting for their deadline, earliest first, FIFO on ties.
+/// A `BinaryHeap` as for the sleeping tasks (`timers.rs`).
+#[derive(Default)]
+pub(crate) struct CallbackTimers {
+    heap: BinaryHeap<TimedCallback>,
+    next_seq: u64,
+}
+
+struct TimedCallback {
+    deadline: Duration,
+    seq: u64,
+    callback: Callback,
+}
+
+impl CallbackTimers {
+    pub(crate) fn insert(&mut self, deadline: Duration, callback: Callback) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(TimedCallback {
+            deadline,
+            seq,
+            callback,
+        });
+    }
+
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
+        self.heap.peek().map(|entry| entry.deadline)
+    }
+
+    /// The next callback due at or before `now`.
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Callback> {
+        if self.next_deadline()? > now {
+            return None;
+        }
+        self.heap.pop().map(|entry| entry.callback)
+    }
+}
+
+impl fmt::Debug for CallbackTimers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CallbackTimers({} pending)", self.heap.len())
+    }
+}
+
+// Reversed on purpose: `BinaryHeap` is a max-heap, we want the earliest
+// deadline (then the lowest sequence number) on top.
+impl Ord for TimedCallback {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+impl PartialOrd for TimedCallback {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for TimedCallback {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+
+impl Eq for TimedCallback {}

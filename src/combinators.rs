@@ -1,0 +1,324 @@
+//! Combinators, as coroutines: [`gather`], [`gather_outcomes`],
+//! [`as_completed`], [`wait`] and [`wait_for`].
+//!
+//! Each spawns (or is given) tasks, hooks a done callback on every one that
+//! wakes a wait list and notes the finish order (`Watch`), and parks on that
+//! list, with a timeout if it has one, checking its condition each time it
+//! wakes. No new command: `Spawn`, `Wait`, `Join` and `Now` are enough.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::coroutine::{Co, Coroutine, JoinHandle};
+use crate::error::{Error, ErrorKind};
+use crate::stream::Stream;
+use crate::task::TaskId;
+use crate::waitlist::WaitList;
+
+/// When [`wait`] returns (asyncio's `return_when`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnWhen {
+    /// As soon as one task has finished (`FIRST_COMPLETED`).
+    FirstCompleted,
+    /// As soon as one task has failed, or all have finished (`FIRST_EXCEPTION`).
+    /// A cancelled task does not count as failed.
+    FirstException,
+    /// When every task has finished (`ALL_COMPLETED`).
+    AllCompleted,
+}
+
+/// A wait list woken whenever one of the watched tasks finishes, and the
+/// ids of the finished ones in the order they finished.
+struct Watch {
+    list: WaitList,
+    finished: Rc<RefCell<VecDeque<TaskId>>>,
+}
+
+impl Watch {
+    fn new<T: 'static>(handles: &[JoinHandle<T>]) -> Self {
+        let watch = Watch {
+            list: WaitList::default(),
+            finished: Rc::default(),
+        };
+        for handle in handles {
+            let (list, finished, id) = (watch.list.clone(), watch.finished.clone(), handle.id());
+            let completion = &handle.completion;
+            let hook = Box::new(move || {
+                finished.borrow_mut().push_back(id);
+                list.wake_all();
+            });
+            completion.control.on_done(completion.is_finished(), hook);
+        }
+        watch
+    }
+
+    /// Parks until a watched task finishes or `deadline` passes. `Ok(false)`:
+    /// the deadline had passed already, nothing to wait for.
+    async fn park(&self, co: &Co, deadline: Option<Duration>) -> Result<bool, Error> {
+        let timeout = match deadline {
+            Some(deadline) => match deadline.checked_sub(co.now().await?) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Ok(false),
+            },
+            None => None,
+        };
+        co.wait_on(&self.list, timeout).await?;
+        Ok(true)
+    }
+}
+
+async fn spawn_all<T: 'static>(
+    co: &Co,
+    coroutines: Vec<Coroutine<T>>,
+) -> Result<Vec<JoinHandle<T>>, Error> {
+    let mut handles = Vec::with_capacity(coroutines.len());
+    for coroutine in coroutines {
+        handles.push(co.spawn(coroutine).await?);
+    }
+    Ok(handles)
+}
+
+async fn deadline_after(co: &Co, timeout: Option<Duration>) -> Result<Option<Duration>, Error> {
+    Ok(match timeout {
+        Some(timeout) => Some(co.now().await?.saturating_add(timeout)),
+        None => None,
+    })
+}
+
+fn failed<T>(handle: &JoinHandle<T>) -> bool {
+    matches!(&*handle.completion.outcome.borrow(), Some(Err(e)) if !e.is_cancelled())
+}
+
+fn cancel_all<T: 'static>(handles: &[JoinHandle<T>]) {
+    for handle in handles {
+        handle.cancel();
+    }
+}
+
+/// Runs the coroutines as concurrent tasks and returns their values in
+/// argument order. The first failure is returned at once and the other tasks
+/// are cancelled; cancelling the `gather` cancels them all.
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Clock, Coroutine, Scheduler, gather};
+///
+/// fn make_tea(variety: &'static str, secs: u64) -> Coroutine<String> {
+///     Coroutine::new(move |co| async move {
+///         co.sleep(Duration::from_secs(secs)).await?;
+///         Ok(format!("{variety} tea"))
+///     })
+/// }
+/// let teas = gather(vec![make_tea("chamomile", 3), make_tea("green", 1), make_tea("herbal", 2)]);
+/// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+/// assert_eq!(scheduler.run_until_complete(teas).unwrap(), ["chamomile tea", "green tea", "herbal tea"]);
+/// assert_eq!(scheduler.clock().now(), Duration::from_secs(3));
+/// ```
+pub fn gather<T: 'static>(coroutines: Vec<Coroutine<T>>) -> Coroutine<Vec<T>> {
+    Coroutine::new(move |co| async move {
+        let mut handles = spawn_all(&co, coroutines).await?;
+        let watch = Watch::new(&handles);
+        loop {
+            if let Some(i) = handles.iter().position(failed) {
+                let first = handles.swap_remove(i);
+                cancel_all(&handles);
+                return Err(co.join(first).await.err().expect("BUG: it failed"));
+            }
+            if handles.iter().all(JoinHandle::is_finished) {
+                break;
+            }
+            if let Err(error) = watch.park(&co, None).await {
+                cancel_all(&handles);
+                return Err(error);
+            }
+        }
+        let mut values = Vec::with_capacity(handles.len());
+        for handle in handles {
+            values.push(co.join(handle).await?);
+        }
+        Ok(values)
+    })
+    .named("gather")
+}
+
+/// Like [`gather`], but waits for every task and returns every outcome, in
+/// argument order (asyncio's `return_exceptions=True`).
+///
+/// ```
+/// use trampoline::{Coroutine, Error, Scheduler, gather_outcomes};
+/// let all = gather_outcomes(vec![
+///     Coroutine::new(|_co| async { Ok(1) }),
+///     Coroutine::new(|_co| async { Err(Error::msg("no")) }),
+/// ]);
+/// let outcomes = Scheduler::new().unwrap().run_until_complete(all).unwrap();
+/// assert_eq!(outcomes[0].as_ref().unwrap(), &1);
+/// assert_eq!(outcomes[1].as_ref().unwrap_err().to_string(), "no");
+/// ```
+pub fn gather_outcomes<T: 'static>(
+    coroutines: Vec<Coroutine<T>>,
+) -> Coroutine<Vec<Result<T, Error>>> {
+    Coroutine::new(move |co| async move {
+        let handles = spawn_all(&co, coroutines).await?;
+        let watch = Watch::new(&handles);
+        while !handles.iter().all(JoinHandle::is_finished) {
+            if let Err(error) = watch.park(&co, None).await {
+                cancel_all(&handles);
+                return Err(error);
+            }
+        }
+        let mut outcomes = Vec::with_capacity(handles.len());
+        for handle in handles {
+            outcomes.push(co.join(handle).await);
+        }
+        Ok(outcomes)
+    })
+    .named("gather_outcomes")
+}
+
+/// Runs the coroutines as concurrent tasks and streams their outcomes in
+/// the order they finish. With a `timeout`, the stream fails with
+/// [`ErrorKind::TimedOut`] when it runs out, and the unfinished tasks are
+/// cancelled.
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Clock, Coroutine, Scheduler, as_completed};
+///
+/// fn get_url(url: &'static str, secs: u64) -> Coroutine<&'static str> {
+///     Coroutine::new(move |co| async move {
+///         co.sleep(Duration::from_secs(secs)).await?;
+///         Ok(url)
+///     })
+/// }
+/// let main = Coroutine::new(|co| async move {
+///     let mut done = as_completed(vec![get_url("URL1", 4), get_url("URL2", 2), get_url("URL3", 3)], None);
+///     let mut order = Vec::new();
+///     while let Some(outcome) = co.next(&mut done).await? {
+///         order.push(outcome?);
+///     }
+///     Ok(order)
+/// });
+/// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+/// assert_eq!(scheduler.run_until_complete(main).unwrap(), ["URL2", "URL3", "URL1"]);
+/// ```
+pub fn as_completed<T: 'static>(
+    coroutines: Vec<Coroutine<T>>,
+    timeout: Option<Duration>,
+) -> Stream<Result<T, Error>> {
+    Stream::new(move |y| async move {
+        let mut pending = spawn_all(&y, coroutines).await?;
+        let watch = Watch::new(&pending);
+        let deadline = deadline_after(&y, timeout).await?;
+        while !pending.is_empty() {
+            let next = watch.finished.borrow_mut().pop_front();
+            if let Some(id) = next {
+                let i = pending
+                    .iter()
+                    .position(|h| h.id() == id)
+                    .expect("BUG: watched");
+                let outcome = y.join(pending.remove(i)).await;
+                y.emit(outcome).await?;
+                continue;
+            }
+            match watch.park(&y, deadline).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    cancel_all(&pending);
+                    return Err(ErrorKind::TimedOut.into());
+                }
+                Err(error) => {
+                    cancel_all(&pending);
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Waits for the tasks until `return_when` says so or `timeout` runs out,
+/// and returns them split into `(done, pending)`, each in argument order.
+/// Pending tasks keep running.
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Clock, Coroutine, ReturnWhen, Scheduler, wait};
+///
+/// fn nap(secs: u64) -> Coroutine<()> {
+///     Coroutine::new(move |co| async move { co.sleep(Duration::from_secs(secs)).await }).named("sleep")
+/// }
+/// let main = Coroutine::new(|co| async move {
+///     let tasks = vec![co.spawn(nap(5)).await?, co.spawn(nap(1)).await?];
+///     let (done, pending) = co.call(wait(tasks, ReturnWhen::AllCompleted, Some(Duration::from_secs(3)))).await?;
+///     Ok((done.len(), pending.len(), co.now().await?))
+/// });
+/// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+/// assert_eq!(scheduler.run_until_complete(main).unwrap(), (1, 1, Duration::from_secs(3)));
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn wait<T: 'static>(
+    handles: Vec<JoinHandle<T>>,
+    return_when: ReturnWhen,
+    timeout: Option<Duration>,
+) -> Coroutine<(Vec<JoinHandle<T>>, Vec<JoinHandle<T>>)> {
+    Coroutine::new(move |co| async move {
+        let watch = Watch::new(&handles);
+        let deadline = deadline_after(&co, timeout).await?;
+        loop {
+            let all = handles.iter().all(JoinHandle::is_finished);
+            let satisfied = match return_when {
+                ReturnWhen::FirstCompleted => handles.iter().any(JoinHandle::is_finished) || all,
+                ReturnWhen::FirstException => handles.iter().any(failed) || all,
+                ReturnWhen::AllCompleted => all,
+            };
+            if satisfied || !watch.park(&co, deadline).await? {
+                break;
+            }
+        }
+        Ok(handles.into_iter().partition(JoinHandle::is_finished))
+    })
+    .named("wait")
+}
+
+/// Runs `coroutine` as a task and returns its value, or fails with
+/// [`ErrorKind::TimedOut`] if it has not finished within `timeout`; it is then
+/// cancelled, and `wait_for` returns once it has unwound.
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Clock, Coroutine, ErrorKind, Scheduler, wait_for};
+///
+/// let slow = Coroutine::new(|co| async move { co.sleep(Duration::from_secs(10)).await });
+/// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+/// let err = scheduler.run_until_complete(wait_for(slow, Duration::from_secs(1))).unwrap_err();
+/// assert!(err.to_string().contains("failed"));
+/// assert_eq!(scheduler.clock().now(), Duration::from_secs(1));
+/// ```
+pub fn wait_for<T: 'static>(coroutine: Coroutine<T>, timeout: Duration) -> Coroutine<T> {
+    Coroutine::new(move |co| async move {
+        let task = co.spawn(coroutine).await?;
+        let watch = Watch::new(std::slice::from_ref(&task));
+        let deadline = Some(co.now().await?.saturating_add(timeout));
+        loop {
+            if task.is_finished() {
+                return co.join(task).await;
+            }
+            match watch.park(&co, deadline).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) => {
+                    task.cancel();
+                    return Err(error);
+                }
+            }
+        }
+        task.cancel();
+        match co.join(task).await {
+            Ok(value) => Ok(value),
+            Err(_) => Err(ErrorKind::TimedOut.into()),
+        }
+    })
+    .named("wait_for")
+}

@@ -1,0 +1,467 @@
+//! Synchronisation between tasks: [`Queue`], [`Semaphore`], [`Event`] (this
+//! one is `trampoline::sync::Event`, as the root `Event` is the observers').
+//!
+//! All three are plain data plus wait lists (`waitlist.rs`). The `_nowait`
+//! and `release`/`set` sides are plain methods usable from anywhere (a
+//! callback, another task, before the loop runs); the waiting sides are
+//! coroutines that park on a wait list and check their condition again each
+//! time they are woken. One thread, so no locks: a `RefCell` borrow never
+//! spans a suspension point.
+//!
+//! Simplification: a task that arrives while others wait can take an item
+//! or permit before the woken one runs (no hand-off). The woken task then
+//! waits again at the back of the list. asyncio has the same behaviour.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::coroutine::Coroutine;
+use crate::waitlist::WaitList;
+
+/// Why a `_nowait` queue operation could not be done at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    /// `put_nowait` on a queue holding `maxsize` items (asyncio's `QueueFull`).
+    #[error("queue is full")]
+    Full,
+    /// `get_nowait` on an empty queue (asyncio's `QueueEmpty`).
+    #[error("queue is empty")]
+    Empty,
+}
+
+/// A FIFO queue between tasks, unbounded or holding at most `maxsize` items.
+/// Clones share the queue.
+///
+/// ```
+/// use trampoline::{Coroutine, Queue, QueueError, Scheduler};
+///
+/// let queue = Queue::new();
+/// queue.put_nowait("foo").unwrap();
+/// assert_eq!(queue.len(), 1);
+/// assert_eq!(queue.get_nowait(), Ok("foo"));
+/// assert_eq!(queue.get_nowait(), Err(QueueError::Empty));
+///
+/// let q = queue.clone();
+/// let main = Coroutine::new(move |co| async move {
+///     let getter = co.spawn(q.get()).await?;
+///     co.sleep(std::time::Duration::ZERO).await?;
+///     q.put_nowait("bar").unwrap();
+///     co.join(getter).await
+/// });
+/// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), "bar");
+/// ```
+pub struct Queue<T> {
+    inner: Rc<QueueInner<T>>,
+}
+
+struct QueueInner<T> {
+    items: RefCell<VecDeque<T>>,
+    /// 0: unbounded.
+    maxsize: usize,
+    getters: WaitList,
+    putters: WaitList,
+}
+
+impl<T: 'static> Queue<T> {
+    /// An unbounded queue.
+    ///
+    /// ```
+    /// assert!(trampoline::Queue::<u8>::new().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::with_maxsize(0)
+    }
+
+    /// A queue holding at most `maxsize` items; `0` means unbounded, as in
+    /// asyncio.
+    ///
+    /// ```
+    /// use trampoline::{Queue, QueueError};
+    /// let queue = Queue::with_maxsize(1);
+    /// queue.put_nowait(1).unwrap();
+    /// assert_eq!(queue.put_nowait(2), Err(QueueError::Full));
+    /// ```
+    pub fn with_maxsize(maxsize: usize) -> Self {
+        Queue {
+            inner: Rc::new(QueueInner {
+                items: RefCell::new(VecDeque::new()),
+                maxsize,
+                getters: WaitList::default(),
+                putters: WaitList::default(),
+            }),
+        }
+    }
+
+    /// How many items are in the queue (asyncio's `qsize`).
+    ///
+    /// ```
+    /// assert_eq!(trampoline::Queue::<u8>::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.inner.items.borrow().len()
+    }
+
+    /// Whether the queue holds no item.
+    ///
+    /// ```
+    /// assert!(trampoline::Queue::<u8>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the queue holds `maxsize` items (never, if unbounded).
+    ///
+    /// ```
+    /// assert!(!trampoline::Queue::<u8>::new().is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.inner.maxsize > 0 && self.len() >= self.inner.maxsize
+    }
+
+    /// Adds `item` now, or fails with [`QueueError::Full`] (dropping it).
+    /// Wakes a task waiting in [`get`](Self::get).
+    ///
+    /// ```
+    /// trampoline::Queue::new().put_nowait('x').unwrap();
+    /// ```
+    pub fn put_nowait(&self, item: T) -> Result<(), QueueError> {
+        if self.is_full() {
+            return Err(QueueError::Full);
+        }
+        self.inner.items.borrow_mut().push_back(item);
+        self.inner.getters.wake_one();
+        Ok(())
+    }
+
+    /// Takes the oldest item now, or fails with [`QueueError::Empty`]. Wakes
+    /// a task waiting in [`put`](Self::put).
+    ///
+    /// ```
+    /// let q = trampoline::Queue::<u8>::new();
+    /// assert_eq!(q.get_nowait(), Err(trampoline::QueueError::Empty));
+    /// ```
+    pub fn get_nowait(&self) -> Result<T, QueueError> {
+        let item = self.inner.items.borrow_mut().pop_front();
+        match item {
+            Some(item) => {
+                self.inner.putters.wake_one();
+                Ok(item)
+            }
+            None => Err(QueueError::Empty),
+        }
+    }
+
+    /// A coroutine that takes the oldest item, waiting for one if the queue
+    /// is empty.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Queue, Scheduler};
+    /// let queue = Queue::new();
+    /// queue.put_nowait("foo").unwrap();
+    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(queue.get()).unwrap(), "foo");
+    /// ```
+    pub fn get(&self) -> Coroutine<T> {
+        let queue = self.clone();
+        Coroutine::new(move |co| async move {
+            loop {
+                if let Ok(item) = queue.get_nowait() {
+                    return Ok(item);
+                }
+                if let Err(error) = co.wait_on(&queue.inner.getters, None).await {
+                    // We may have been woken for an item we will not take.
+                    if !queue.is_empty() {
+                        queue.inner.getters.wake_one();
+                    }
+                    return Err(error);
+                }
+            }
+        })
+        .named("get")
+    }
+
+    /// A coroutine that adds `item`, waiting while the queue is full.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Queue, Scheduler};
+    /// let queue = Queue::with_maxsize(1);
+    /// let q = queue.clone();
+    /// let main = Coroutine::new(move |co| async move {
+    ///     co.call(q.put(1)).await?;
+    ///     let second = co.spawn(q.put(2)).await?;
+    ///     co.sleep(std::time::Duration::ZERO).await?;
+    ///     let first = q.get_nowait().unwrap();
+    ///     co.join(second).await?;
+    ///     Ok((first, q.get_nowait().unwrap()))
+    /// });
+    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), (1, 2));
+    /// ```
+    pub fn put(&self, item: T) -> Coroutine<()> {
+        let queue = self.clone();
+        Coroutine::new(move |co| async move {
+            while queue.is_full() {
+                if let Err(error) = co.wait_on(&queue.inner.putters, None).await {
+                    if !queue.is_full() {
+                        queue.inner.putters.wake_one();
+                    }
+                    return Err(error);
+                }
+            }
+            queue
+                .put_nowait(item)
+                .expect("BUG: the queue was just seen not full");
+            Ok(())
+        })
+        .named("put")
+    }
+}
+
+impl<T: 'static> Default for Queue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("len", &self.inner.items.borrow().len())
+            .field("maxsize", &self.inner.maxsize)
+            .field("getters", &self.inner.getters)
+            .field("putters", &self.inner.putters)
+            .finish()
+    }
+}
+
+/// A counter of permits: at most `n` holders at once. Clones share it.
+///
+/// ```
+/// use trampoline::{Coroutine, Scheduler, Semaphore};
+/// let limit = Semaphore::new(2);
+/// let l = limit.clone();
+/// let main = Coroutine::new(move |co| async move {
+///     let a = co.call(l.acquire()).await?;
+///     let _b = co.call(l.acquire()).await?;
+///     let none_left = l.try_acquire().is_none();
+///     drop(a);
+///     Ok((none_left, l.available()))
+/// });
+/// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), (true, 1));
+/// ```
+#[derive(Clone)]
+pub struct Semaphore {
+    inner: Rc<SemaphoreInner>,
+}
+
+struct SemaphoreInner {
+    permits: Cell<usize>,
+    waiters: WaitList,
+}
+
+/// One permit of a [`Semaphore`], given back when dropped (also when the
+/// holding task is cancelled and its frames are dropped).
+#[must_use = "the permit is given back as soon as it is dropped"]
+pub struct Permit {
+    semaphore: Semaphore,
+}
+
+impl Semaphore {
+    /// A semaphore with `permits` permits.
+    ///
+    /// ```
+    /// assert_eq!(trampoline::Semaphore::new(3).available(), 3);
+    /// ```
+    pub fn new(permits: usize) -> Self {
+        Semaphore {
+            inner: Rc::new(SemaphoreInner {
+                permits: Cell::new(permits),
+                waiters: WaitList::default(),
+            }),
+        }
+    }
+
+    /// Permits free right now.
+    ///
+    /// ```
+    /// assert_eq!(trampoline::Semaphore::new(1).available(), 1);
+    /// ```
+    pub fn available(&self) -> usize {
+        self.inner.permits.get()
+    }
+
+    /// A permit if one is free now.
+    ///
+    /// ```
+    /// let s = trampoline::Semaphore::new(1);
+    /// let p = s.try_acquire().unwrap();
+    /// assert!(s.try_acquire().is_none());
+    /// drop(p);
+    /// assert!(s.try_acquire().is_some());
+    /// ```
+    pub fn try_acquire(&self) -> Option<Permit> {
+        let free = self.inner.permits.get();
+        if free == 0 {
+            return None;
+        }
+        self.inner.permits.set(free - 1);
+        Some(Permit {
+            semaphore: self.clone(),
+        })
+    }
+
+    /// A coroutine that waits for a permit.
+    ///
+    /// ```
+    /// let s = trampoline::Semaphore::new(1);
+    /// let permit = trampoline::Scheduler::new().unwrap().run_until_complete(s.acquire()).unwrap();
+    /// assert_eq!(s.available(), 0);
+    /// ```
+    pub fn acquire(&self) -> Coroutine<Permit> {
+        let semaphore = self.clone();
+        Coroutine::new(move |co| async move {
+            loop {
+                if let Some(permit) = semaphore.try_acquire() {
+                    return Ok(permit);
+                }
+                if let Err(error) = co.wait_on(&semaphore.inner.waiters, None).await {
+                    if semaphore.available() > 0 {
+                        semaphore.inner.waiters.wake_one();
+                    }
+                    return Err(error);
+                }
+            }
+        })
+        .named("acquire")
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let inner = &self.semaphore.inner;
+        inner.permits.set(inner.permits.get() + 1);
+        inner.waiters.wake_one();
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("available", &self.available())
+            .field("waiters", &self.inner.waiters)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Permit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Permit")
+    }
+}
+
+/// A flag tasks can wait for. Clones share it.
+///
+/// ```
+/// use trampoline::sync::Event;
+/// use trampoline::{Coroutine, Scheduler};
+/// let ready = Event::new();
+/// let r = ready.clone();
+/// let main = Coroutine::new(move |co| async move {
+///     let waiter = co.spawn(r.wait()).await?;
+///     co.sleep(std::time::Duration::ZERO).await?;
+///     r.set();
+///     co.join(waiter).await
+/// });
+/// Scheduler::new().unwrap().run_until_complete(main).unwrap();
+/// assert!(ready.is_set());
+/// ```
+#[derive(Clone, Default)]
+pub struct Event {
+    inner: Rc<EventInner>,
+}
+
+#[derive(Default)]
+struct EventInner {
+    set: Cell<bool>,
+    waiters: WaitList,
+}
+
+impl Event {
+    /// An event not set.
+    ///
+    /// ```
+    /// assert!(!trampoline::sync::Event::new().is_set());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the flag and wakes every task waiting for it.
+    ///
+    /// ```
+    /// let e = trampoline::sync::Event::new();
+    /// e.set();
+    /// assert!(e.is_set());
+    /// ```
+    pub fn set(&self) {
+        self.inner.set.set(true);
+        self.inner.waiters.wake_all();
+    }
+
+    /// Clears the flag: tasks calling [`wait`](Self::wait) from now on wait.
+    ///
+    /// ```
+    /// let e = trampoline::sync::Event::new();
+    /// e.set();
+    /// e.clear();
+    /// assert!(!e.is_set());
+    /// ```
+    pub fn clear(&self) {
+        self.inner.set.set(false);
+    }
+
+    /// Whether the flag is set.
+    ///
+    /// ```
+    /// assert!(!trampoline::sync::Event::new().is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        self.inner.set.get()
+    }
+
+    /// A coroutine that returns once the flag is set.
+    ///
+    /// ```
+    /// let e = trampoline::sync::Event::new();
+    /// e.set();
+    /// trampoline::Scheduler::new().unwrap().run_until_complete(e.wait()).unwrap();
+    /// ```
+    pub fn wait(&self) -> Coroutine<()> {
+        let event = self.clone();
+        Coroutine::new(move |co| async move {
+            while !event.is_set() {
+                co.wait_on(&event.inner.waiters, None).await?;
+            }
+            Ok(())
+        })
+        .named("wait")
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("set", &self.is_set())
+            .field("waiters", &self.inner.waiters)
+            .finish()
+    }
+}
