@@ -11,7 +11,7 @@
 //!
 //! Type a number and Enter, `exit` to stop; the end of input stops it too.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,8 @@ type StdinHandler = Box<dyn FnMut(&str)>;
 struct EventLoop {
     handle: LoopHandle,
     stdin_handlers: Rc<RefCell<Vec<StdinHandler>>>,
+    /// Set by `stop`: the reader takes no more lines, even buffered ones.
+    stopped: Rc<Cell<bool>>,
 }
 
 impl EventLoop {
@@ -33,6 +35,7 @@ impl EventLoop {
         EventLoop {
             handle: scheduler.handle(),
             stdin_handlers: Rc::default(),
+            stopped: Rc::default(),
         }
     }
 
@@ -45,6 +48,7 @@ impl EventLoop {
     }
 
     fn stop(&self) {
+        self.stopped.set(true);
         self.handle.stop();
     }
 
@@ -52,7 +56,7 @@ impl EventLoop {
     fn run_forever(&self, scheduler: &mut Scheduler) -> Result<(), RunError> {
         let this = self.clone();
         scheduler.spawn(Coroutine::new(move |co| async move {
-            loop {
+            while !this.stopped.get() {
                 match co.read_line().await {
                     Ok(Some(line)) => {
                         for handler in this.stdin_handlers.borrow_mut().iter_mut() {
