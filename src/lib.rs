@@ -97,6 +97,36 @@
 //! assert_eq!(scheduler.run_until_complete(deep(100_000)).unwrap(), 100_000);
 //! ```
 //!
+//! # Tasks working together
+//!
+//! The toolkit is asyncio's: cancel a task, wait for several, pass items
+//! through a [`Queue`]. Waiting is a command like any other; a `put_nowait`
+//! from plain code wakes the waiting task through the loop.
+//!
+//! ```
+//! use std::time::Duration;
+//! use trampoline::{Clock, Coroutine, Queue, Scheduler, gather};
+//!
+//! let queue = Queue::with_maxsize(2);
+//! let (tx, rx) = (queue.clone(), queue.clone());
+//! let producer = Coroutine::new(move |co| async move {
+//!     for n in 1..=5u64 {
+//!         co.call(tx.put(n)).await?; // waits while two items are queued
+//!     }
+//!     Ok(0)
+//! });
+//! let consumer = Coroutine::new(move |co| async move {
+//!     let mut sum = 0;
+//!     for _ in 0..5 {
+//!         sum += co.call(rx.get()).await?;
+//!         co.sleep(Duration::from_secs(1)).await?;
+//!     }
+//!     Ok(sum)
+//! });
+//! let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+//! assert_eq!(scheduler.run_until_complete(gather(vec![producer, consumer])).unwrap(), [0, 15]);
+//! ```
+//!
 //! # Layout
 //!
 //! Follow a command through the files:
@@ -115,6 +145,11 @@
 //! | `input.rs`, `stdin.rs`, `lines.rs` | the line queue, stdin through mio, the line splitter |
 //! | `observe.rs` | the [`Event`] stream and the [`Observer`] trait |
 //! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
+//! | `tasks.rs` | [`JoinHandle`]'s cancel, throw, result and done callbacks |
+//! | `callbacks.rs`, `loop_control.rs` | [`LoopHandle`]: `call_soon`, `call_later`, `stop`; `run_forever` |
+//! | `waitlist.rs`, [`sync`] | tasks parked until plain code wakes them; [`Queue`], [`Semaphore`], [`sync::Event`] |
+//! | `combinators.rs` | [`gather`], [`as_completed`], [`wait`], [`wait_for`] |
+//! | `stream.rs` | [`Stream`]: a coroutine that emits values to its consumer |
 //!
 //! `design.md` in the repository tells the same story at more length, with the
 //! invariants and the limits chosen on purpose.
