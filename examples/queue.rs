@@ -48,7 +48,24 @@ fn main() -> Result<(), RunError> {
         scheduler.run_until_complete(queue.get())?
     );
 
-    // A get() task that has to wait.
+    waiting_get(&mut scheduler, &queue)?;
+
+    // maxsize.
+    let queue = Queue::with_maxsize(5);
+    for i in 0..5 {
+        queue.put_nowait(i).expect("room for five");
+    }
+    println!(
+        ">>> queue = asyncio.Queue(maxsize=5); five put_nowait calls; queue.qsize()\n{}",
+        queue.len()
+    );
+    show("queue.put_nowait(5)", queue.put_nowait(5));
+    Ok(())
+}
+
+/// A `get()` task still waiting after `wait(..., timeout=1)`; an item comes,
+/// and a done callback stops the loop once the task has it.
+fn waiting_get(scheduler: &mut Scheduler, queue: &Queue<&'static str>) -> Result<(), RunError> {
     let task = scheduler.spawn(queue.get());
     let task = {
         let waiting = Coroutine::new(move |co| async move {
@@ -77,16 +94,5 @@ fn main() -> Result<(), RunError> {
     scheduler.run_forever()?;
     println!(">>> task.done()\n{}", task.is_finished());
     println!(">>> task.result()\n{:?}", task.result().unwrap_or_default());
-
-    // maxsize.
-    let queue = Queue::with_maxsize(5);
-    for i in 0..5 {
-        queue.put_nowait(i).expect("room for five");
-    }
-    println!(
-        ">>> queue = asyncio.Queue(maxsize=5); five put_nowait calls; queue.qsize()\n{}",
-        queue.len()
-    );
-    show("queue.put_nowait(5)", queue.put_nowait(5));
     Ok(())
 }

@@ -18,6 +18,19 @@ use crate::task::TaskId;
 use crate::waitlist::WaitList;
 
 /// When [`wait`] returns (asyncio's `return_when`).
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Clock, Coroutine, ReturnWhen, Scheduler, wait};
+/// let main = Coroutine::new(|co| async move {
+///     let nap = |s| Coroutine::new(move |co| async move { co.sleep(Duration::from_secs(s)).await });
+///     let tasks = vec![co.spawn(nap(3)).await?, co.spawn(nap(1)).await?];
+///     let (done, pending) = co.call(wait(tasks, ReturnWhen::FirstCompleted, None)).await?;
+///     Ok((done.len(), pending.len()))
+/// });
+/// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+/// assert_eq!(scheduler.run_until_complete(main).unwrap(), (1, 1));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReturnWhen {
     /// As soon as one task has finished (`FIRST_COMPLETED`).

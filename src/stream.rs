@@ -104,7 +104,20 @@ impl<T> fmt::Debug for Stream<T> {
     }
 }
 
-/// The handle a stream's body gets: everything [`Co`] does, plus `emit`.
+/// The handle a stream's body gets: everything [`Co`] does (it derefs to
+/// it), plus `emit`.
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::Stream;
+/// let ticks = Stream::new(|y| async move {
+///     for n in 0..3u64 {
+///         y.sleep(Duration::from_secs(1)).await?; // a `Co` method
+///         y.emit(n).await?;
+///     }
+///     Ok(())
+/// });
+/// ```
 pub struct Yielder<T> {
     co: Co,
     emits: PhantomData<fn(T)>,

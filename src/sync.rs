@@ -21,6 +21,14 @@ use crate::coroutine::Coroutine;
 use crate::waitlist::WaitList;
 
 /// Why a `_nowait` queue operation could not be done at once.
+///
+/// ```
+/// use trampoline::{Queue, QueueError};
+/// let queue = Queue::with_maxsize(1);
+/// assert_eq!(queue.get_nowait(), Err(QueueError::Empty));
+/// queue.put_nowait(1).unwrap();
+/// assert_eq!(queue.put_nowait(2).unwrap_err().to_string(), "queue is full");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
     /// `put_nowait` on a queue holding `maxsize` items (asyncio's `QueueFull`).
@@ -270,6 +278,15 @@ struct SemaphoreInner {
 
 /// One permit of a [`Semaphore`], given back when dropped (also when the
 /// holding task is cancelled and its frames are dropped).
+///
+/// ```
+/// let limit = trampoline::Semaphore::new(1);
+/// {
+///     let _permit = limit.try_acquire().unwrap();
+///     assert_eq!(limit.available(), 0);
+/// }
+/// assert_eq!(limit.available(), 1);
+/// ```
 #[must_use = "the permit is given back as soon as it is dropped"]
 pub struct Permit {
     semaphore: Semaphore,
