@@ -21,6 +21,7 @@ use crate::command::{Command, Resume};
 use crate::coroutine::{Co, Coroutine, thrown};
 use crate::error::Error;
 use crate::frame::{Frame, Label};
+use crate::observe::Event;
 use crate::trampoline::Trampoline;
 use crate::value::Value;
 
@@ -182,8 +183,12 @@ impl Co {
 
 impl Trampoline {
     /// `Command::Next`: the generator goes on top of the consumer's stack.
+    /// Observers see a call, as for `Command::Call`.
     pub(crate) fn push_stream(&mut self, key: usize, frame: Frame, started: bool) -> Resume {
+        let (task, label) = (self.tasks[key].id, frame.label());
         self.tasks[key].stack.push(frame);
+        let depth = self.tasks[key].stack.len();
+        self.emit(|| Event::Called { task, label, depth });
         if started { Resume::Woke } else { Resume::Start }
     }
 
@@ -193,9 +198,13 @@ impl Trampoline {
         if stack.len() == 1 {
             return Resume::Failed(Error::msg("emit outside a stream: nobody is consuming"));
         }
+        let depth = stack.len();
         let frame = stack
             .pop()
             .expect("BUG: a live task's stack is never empty");
+        let (task, label) = (self.tasks[key].id, frame.label());
+        // Observers see a return: the frame leaves the stack (alive).
+        self.emit(|| Event::Returned { task, label, depth });
         Resume::Emitted(value, frame)
     }
 }

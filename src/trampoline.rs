@@ -305,7 +305,7 @@ impl Trampoline {
 
     /// Tells the observers, building the event only if somebody listens.
     #[inline]
-    fn emit<'a>(&mut self, event: impl FnOnce() -> Event<'a>) {
+    pub(crate) fn emit<'a>(&mut self, event: impl FnOnce() -> Event<'a>) {
         if self.observers.active() {
             let at = self.clock.now();
             self.observers.emit(at, &event());

@@ -144,3 +144,35 @@ fn a_stream_dropped_half_way_drops_its_generator() {
         Some(2)
     );
 }
+
+#[test]
+fn observers_see_the_generator_pushed_and_popped_like_a_call() {
+    use trampoline::{Event, Observer};
+    struct Depth(Rc<RefCell<Vec<usize>>>);
+    impl Observer for Depth {
+        fn on_event(&mut self, _at: Duration, event: &Event<'_>) {
+            match event {
+                Event::Called { depth, .. } => self.0.borrow_mut().push(*depth),
+                Event::Returned { depth, .. } | Event::Threw { depth, .. } => {
+                    self.0.borrow_mut().push(*depth)
+                }
+                _ => {}
+            }
+        }
+    }
+    let depths = Rc::new(RefCell::new(Vec::new()));
+    let mut scheduler = Scheduler::new().unwrap();
+    scheduler.observe(Depth(depths.clone()));
+    let main = Coroutine::new(|co| async move {
+        let mut s = Stream::new(|y| async move {
+            y.emit(1u8).await?;
+            y.emit(2).await
+        });
+        while co.next(&mut s).await?.is_some() {}
+        Ok(())
+    });
+    scheduler.run_until_complete(main).unwrap();
+    // next: pushed at 2, emitted (popped) from 2, three times; the last time it
+    // returns; then the root returns at 1.
+    assert_eq!(*depths.borrow(), [2, 2, 2, 2, 2, 2, 1]);
+}
