@@ -22,7 +22,7 @@ use trampoline::{Coroutine, RunError, Scheduler};
 #[command(version)]
 struct Args {
     /// Seconds between two hello lines (a number > 0, fractions allowed).
-    #[arg(long, default_value = "3", value_parser = parse_interval, value_name = "SECONDS")]
+    #[arg(long, default_value = "3", value_parser = parse_interval, value_name = "SECONDS", allow_negative_numbers = true)]
     interval: Duration,
 
     /// The text printed after the timestamp.
