@@ -1,20 +1,6 @@
 //! Callbacks the loop runs, and the wake-ups plain code asks for: the
 //! [`LoopHandle`] (`call_soon`, `call_later`, `call_next_tick`, `stop`) and the
 //! shared queues behind it.
-//!
-//! Plain code (a callback, `Queue::put_nowait`, `JoinHandle::cancel`) cannot
-//! touch the scheduler: it runs while the scheduler is busy. So it leaves
-//! requests in [`Shared`], an `Rc` the scheduler and every handle hold, and
-//! the scheduler carries them out between task turns (`Trampoline::run_callbacks`):
-//!
-//! - `soon`: callbacks in FIFO order, run at the start of the next tick,
-//!   before the ready tasks get their turns;
-//! - `next_tick`: callbacks run before anything else queued, even before the
-//!   next task turn (the seed's `do_on_next_tick`, Node's `process.nextTick`);
-//! - `later`: callbacks with a delay; the delay counts from the tick that
-//!   picks the request up (at most one task turn late), then they wait in
-//!   [`CallbackTimers`] by deadline like sleeping tasks;
-//! - `wakes`: tasks to wake from a wait list, or to throw an error into.
 
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
@@ -44,6 +30,20 @@ pub(crate) enum Wake {
 }
 
 /// The queues plain code fills and the scheduler drains.
+///
+/// Plain code (a callback, `Queue::put_nowait`, `JoinHandle::cancel`) cannot
+/// touch the scheduler: it runs while the scheduler is busy. So it leaves
+/// requests here, in an `Rc` the scheduler and every handle hold, and
+/// the scheduler carries them out between task turns (`Trampoline::run_callbacks`):
+///
+/// - `soon`: callbacks in FIFO order, run at the start of the next tick,
+///   before the ready tasks get their turns;
+/// - `next_tick`: callbacks run before anything else queued, even before the
+///   next task turn (the seed's `do_on_next_tick`, Node's `process.nextTick`);
+/// - `later`: callbacks with a delay; the delay counts from the tick that
+///   picks the request up (at most one task turn late), then they wait in
+///   [`CallbackTimers`] by deadline like sleeping tasks;
+/// - `wakes`: tasks to wake from a wait list, or to throw an error into.
 #[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) soon: RefCell<VecDeque<Callback>>,

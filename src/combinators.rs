@@ -1,6 +1,5 @@
 //! Combinators, as coroutines: [`gather`], [`gather_outcomes`],
 //! [`as_completed`], [`wait`] and [`wait_for`].
-//!
 //! Each spawns (or is given) tasks, hooks a done callback on every one that
 //! wakes a wait list and notes the finish order (`Watch`), and parks on that
 //! list, with a timeout if it has one, checking its condition each time it

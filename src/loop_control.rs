@@ -2,14 +2,6 @@
 //! queued, applying its wake-ups, parking tasks on wait lists; and the
 //! `Scheduler` methods for callback programs: `handle`, `spawn`,
 //! `run_forever`.
-//!
-//! Each tick, after waking the due timers, the loop runs
-//! [`Trampoline::run_callbacks`]: callbacks whose `call_later` delay is over,
-//! then the `call_soon` batch in FIFO order (each preceded by any next-tick
-//! callbacks), then the wake-ups and throws they and the tasks asked for.
-//! Only then do the ready tasks get their turns. Callbacks queued during the
-//! batch wait for the next tick, so a callback that requeues itself cannot
-//! starve the tasks.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -77,8 +69,15 @@ impl Trampoline {
         self.wake(key, id, Resume::Woke);
     }
 
-    /// Runs the callbacks due this tick and applies the wake-ups (see the
-    /// module docs for the order).
+    /// Runs the callbacks due this tick and applies the wake-ups.
+    ///
+    /// Each tick, after waking the due timers, the loop runs
+    /// [`Trampoline::run_callbacks`]: callbacks whose `call_later` delay is over,
+    /// then the `call_soon` batch in FIFO order (each preceded by any next-tick
+    /// callbacks), then the wake-ups and throws they and the tasks asked for.
+    /// Only then do the ready tasks get their turns. Callbacks queued during the
+    /// batch wait for the next tick, so a callback that requeues itself cannot
+    /// starve the tasks.
     pub(crate) fn run_callbacks(&mut self, now: Duration) {
         let shared = self.control.shared.clone();
         for (delay, callback) in shared.later.take() {

@@ -1,16 +1,6 @@
 //! Generators of values: a coroutine that *emits* values to a consumer, one
 //! at a time, like the seed's `async def prime_generator(): ... yield n`
 //! consumed with `async for`.
-//!
-//! A [`Stream`] holds a suspended generator frame. [`Co::next`] yields
-//! `Command::Next`: the trampoline pushes that frame on the consumer's own
-//! stack and runs it; the generator can sleep, call sub-coroutines and be
-//! cancelled like any frame. When it calls [`Yielder::emit`]
-//! (`Command::Emit`), the trampoline pops it off the stack *without dropping
-//! it* and resumes the consumer with the value and the frame, which goes
-//! back into the `Stream` until the next `next`. When the generator returns,
-//! it is popped like any callee and `next` gives `None`. No extra task, no
-//! channel: the trampoline moves one frame on and off a stack.
 
 use std::fmt;
 use std::future::Future;
@@ -26,6 +16,16 @@ use crate::trampoline::Trampoline;
 use crate::value::Value;
 
 /// A generator of `T`s, consumed with [`Co::next`].
+///
+/// A [`Stream`] holds a suspended generator frame. [`Co::next`] yields
+/// `Command::Next`: the trampoline pushes that frame on the consumer's own
+/// stack and runs it; the generator can sleep, call sub-coroutines and be
+/// cancelled like any frame. When it calls [`Yielder::emit`]
+/// (`Command::Emit`), the trampoline pops it off the stack *without dropping
+/// it* and resumes the consumer with the value and the frame, which goes
+/// back into the `Stream` until the next `next`. When the generator returns,
+/// it is popped like any callee and `next` gives `None`. No extra task, no
+/// channel: the trampoline moves one frame on and off a stack.
 ///
 /// ```
 /// use trampoline::{Coroutine, Scheduler, Stream};

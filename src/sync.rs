@@ -1,16 +1,11 @@
 //! Synchronisation between tasks: [`Queue`], [`Semaphore`], [`Event`] (this
-//! one is `trampoline::sync::Event`, as the root `Event` is the observers').
-//!
+//! one is `trampoline::sync::Event`, as the root `Event` is the observers'):
 //! All three are plain data plus wait lists (`waitlist.rs`). The `_nowait`
 //! and `release`/`set` sides are plain methods usable from anywhere (a
 //! callback, another task, before the loop runs); the waiting sides are
 //! coroutines that park on a wait list and check their condition again each
 //! time they are woken. One thread, so no locks: a `RefCell` borrow never
 //! spans a suspension point.
-//!
-//! Simplification: a task that arrives while others wait can take an item
-//! or permit before the woken one runs (no hand-off). The woken task then
-//! waits again at the back of the list. asyncio has the same behaviour.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -41,6 +36,10 @@ pub enum QueueError {
 
 /// A FIFO queue between tasks, unbounded or holding at most `maxsize` items.
 /// Clones share the queue.
+///
+/// Simplification: a task that arrives while others wait can take an item
+/// (or a [`Semaphore`] permit) before the woken one runs: no hand-off. The
+/// woken task then waits again at the back of the list, as in asyncio.
 ///
 /// ```
 /// use trampoline::{Coroutine, Queue, QueueError, Scheduler};

@@ -1,18 +1,6 @@
 //! Tasks seen from outside: cancel one, throw an error into one, look at its
 //! outcome without waiting, run callbacks when it is done; and the report of
 //! errors nobody retrieved.
-//!
-//! Cancelling is throwing [`Error::cancelled`]. Plain code cannot reach the
-//! task's generator (the scheduler may be busy), so [`JoinHandle::throw`]
-//! leaves the error in the task's [`Control`] and a `Wake::Throw` request in
-//! the loop's shared queue. Between turns the trampoline takes the task out
-//! of whatever it is parked in (a timer, the input queue, a joined task, a
-//! wait list) and resumes it with the error at that suspension point: it
-//! arrives in the innermost frame, as an `Err` from the `sleep`/`read_line`/
-//! `join`/`get` the frame was awaiting, and unwinds frame by frame unless a
-//! frame catches it. A task that is ready (not parked) gets it at the start
-//! of its next turn; a generator that never ran is finished with it without
-//! running.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -27,6 +15,18 @@ use crate::task::{Completion, TaskId, TaskState, describe, report};
 use crate::trampoline::Trampoline;
 
 /// What plain code can ask of a task, kept in its completion.
+///
+/// Cancelling is throwing [`Error::cancelled`]. Plain code cannot reach the
+/// task's generator (the scheduler may be busy), so [`JoinHandle::throw`]
+/// leaves the error in the task's [`Control`] and a `Wake::Throw` request in
+/// the loop's shared queue. Between turns the trampoline takes the task out
+/// of whatever it is parked in (a timer, the input queue, a joined task, a
+/// wait list) and resumes it with the error at that suspension point: it
+/// arrives in the innermost frame, as an `Err` from the `sleep`/`read_line`/
+/// `join`/`get` the frame was awaiting, and unwinds frame by frame unless a
+/// frame catches it. A task that is ready (not parked) gets it at the start
+/// of its next turn; a generator that never ran is finished with it without
+/// running.
 pub(crate) struct Control {
     /// The task's slab key, for wake requests.
     key: usize,

@@ -1,18 +1,5 @@
 //! A wait list: tasks parked until plain code wakes them. The one mechanism
 //! behind `Queue`, `Semaphore`, `Event` and the combinators.
-//!
-//! A coroutine parks on a list with `Command::Wait` (optionally with a
-//! timeout); the trampoline records it here with a *token*, a shared flag that
-//! says "still waiting". Plain code (`put_nowait`, `Event::set`, a task
-//! finishing) calls [`WaitList::wake_one`] or [`WaitList::wake_all`], which
-//! leave `Wake::Waiter` requests in the loop's shared queue; the scheduler
-//! applies them between turns. A waiter that left by another door (its
-//! timeout, a cancel) has its token cleared, so it is skipped here and its
-//! stale requests are ignored: a task is never resumed twice for one park.
-//!
-//! Woken tasks are resumed with `Resume::Woke` and *check their condition
-//! again* (the condition-variable pattern): a wake-up is a hint, not a
-//! promise, so a spurious one costs a loop iteration and never a lost item.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -23,6 +10,19 @@ use crate::callbacks::{Shared, Wake};
 use crate::task::TaskId;
 
 /// The tasks parked on one condition, longest-waiting first.
+///
+/// A coroutine parks on a list with `Command::Wait` (optionally with a
+/// timeout); the trampoline records it here with a *token*, a shared flag that
+/// says "still waiting". Plain code (`put_nowait`, `Event::set`, a task
+/// finishing) calls [`WaitList::wake_one`] or [`WaitList::wake_all`], which
+/// leave `Wake::Waiter` requests in the loop's shared queue; the scheduler
+/// applies them between turns. A waiter that left by another door (its
+/// timeout, a cancel) has its token cleared, so it is skipped here and its
+/// stale requests are ignored: a task is never resumed twice for one park.
+///
+/// Woken tasks are resumed with `Resume::Woke` and *check their condition
+/// again* (the condition-variable pattern): a wake-up is a hint, not a
+/// promise, so a spurious one costs a loop iteration and never a lost item.
 #[derive(Clone, Default)]
 pub(crate) struct WaitList {
     waiters: Rc<RefCell<VecDeque<Waiter>>>,
