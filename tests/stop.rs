@@ -44,3 +44,13 @@ fn run_forever_with_nothing_to_do_is_a_deadlock_not_a_hang() {
     let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
     assert!(matches!(scheduler.run_forever(), Err(RunError::Deadlock)));
 }
+
+#[test]
+fn a_task_waiting_on_a_queue_nobody_fills_is_a_deadlock_not_a_hang() {
+    let queue: trampoline::Queue<u8> = trampoline::Queue::new();
+    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    assert!(matches!(
+        scheduler.run_until_complete(queue.get()),
+        Err(RunError::Deadlock)
+    ));
+}
