@@ -18,7 +18,6 @@ use crate::command::{Command, Resume};
 use crate::error::Error;
 use crate::frame::{Frame, Label};
 use crate::task::{Completion, TaskId};
-use crate::value::Value;
 
 /// A coroutine that will return a `T` or fail with an [`Error`].
 ///
@@ -70,10 +69,7 @@ impl<T: 'static> Coroutine<T> {
         F: Future<Output = Result<T, Error>> + 'static,
     {
         let label = Label::of_closure::<B>();
-        let generator = Gen::new(move |co| {
-            let future = body(Co { airlock: co });
-            async move { future.await.map(Value::new) }
-        });
+        let generator = Gen::new(move |co| body(Co { airlock: co }));
         Coroutine {
             frame: Frame::new(generator, label),
             returns: PhantomData,
@@ -136,9 +132,14 @@ pub struct Co {
 }
 
 impl Co {
-    /// Yields `command` and returns what the coroutine is resumed with.
-    pub(crate) async fn yield_(&self, command: Command) -> Resume {
-        self.airlock.yield_(command).await
+    /// Yields `command` and returns the future of what the coroutine is
+    /// resumed with: genawaiter's own, no `async` layer of ours in between.
+    /// genawaiter stores the command at once, so this is only called inside
+    /// the `async fn`s below (and the toolkit's, in other files), which run
+    /// when awaited.
+    #[inline]
+    pub(crate) fn yield_(&self, command: Command) -> impl Future<Output = Resume> + '_ {
+        self.airlock.yield_(command)
     }
 
     /// Runs `child` as a sub-coroutine on this task's stack and returns its

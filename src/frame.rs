@@ -8,7 +8,8 @@ use genawaiter::GeneratorState;
 use genawaiter::rc::Gen;
 
 use crate::command::{Command, Resume};
-use crate::value::Outcome;
+use crate::error::Error;
+use crate::value::{Outcome, Value};
 
 /// A frame's human name: a static name and an optional argument, shown as
 /// `fib(27)`. It is two words and `Copy`, and is only formatted when somebody
@@ -105,41 +106,44 @@ impl fmt::Display for Label {
 /// holds generators of many bodies, so each one is boxed behind this trait.
 trait Resumable {
     fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome>;
-    fn label(&self) -> Label;
-    fn set_label(&mut self, label: Label);
+}
+
+/// The body's own result type is erased here, when it completes: no
+/// wrapping `async` layer around every body to do it.
+impl<F, T> Resumable for Gen<Command, Resume, F>
+where
+    F: Future<Output = Result<T, Error>>,
+    T: 'static,
+{
+    #[inline]
+    fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome> {
+        match self.resume_with(with) {
+            GeneratorState::Yielded(command) => GeneratorState::Yielded(command),
+            GeneratorState::Complete(result) => GeneratorState::Complete(result.map(Value::new)),
+        }
+    }
 }
 
 /// A generator with its label, boxed together: the label rides in the box
-/// genawaiter's generator needs anyway, so a [`Frame`] (and so a `Call`
-/// command) is one pointer pair.
-struct Labelled<F: Future> {
+/// that erases the generator's type, so a [`Frame`] (and so a `Call`
+/// command) is one pointer pair. The box holds a `Labelled<dyn Resumable>`
+/// (the generator is the unsized last field), so the label is a plain field
+/// read, not a virtual call.
+struct Labelled<G: ?Sized> {
     label: Label,
-    generator: Gen<Command, Resume, F>,
-}
-
-impl<F: Future<Output = Outcome>> Resumable for Labelled<F> {
-    fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome> {
-        self.generator.resume_with(with)
-    }
-
-    fn label(&self) -> Label {
-        self.label
-    }
-
-    fn set_label(&mut self, label: Label) {
-        self.label = label;
-    }
+    generator: G,
 }
 
 /// One suspended generator and its label. Only the trampoline resumes it.
 pub(crate) struct Frame {
-    generator: Box<dyn Resumable>,
+    generator: Box<Labelled<dyn Resumable>>,
 }
 
 impl Frame {
-    pub(crate) fn new<F>(generator: Gen<Command, Resume, F>, label: Label) -> Self
+    pub(crate) fn new<F, T>(generator: Gen<Command, Resume, F>, label: Label) -> Self
     where
-        F: Future<Output = Outcome> + 'static,
+        F: Future<Output = Result<T, Error>> + 'static,
+        T: 'static,
     {
         Frame {
             generator: Box::new(Labelled { label, generator }),
@@ -149,15 +153,17 @@ impl Frame {
     /// Runs the generator until it yields its next command or completes.
     #[inline]
     pub(crate) fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome> {
-        self.generator.resume(with)
+        self.generator.generator.resume(with)
     }
 
+    #[inline]
     pub(crate) fn label(&self) -> Label {
-        self.generator.label()
+        self.generator.label
     }
 
+    #[inline]
     pub(crate) fn set_label(&mut self, label: Label) {
-        self.generator.set_label(label);
+        self.generator.label = label;
     }
 }
 

@@ -182,10 +182,10 @@ impl Trampoline {
             .stack
             .pop()
             .expect("BUG: a live task's stack is never empty");
-        let (id, label) = (task.id, frame.label());
-        drop(frame);
-        let outcome = outcome.map_err(|error| error.thrown_through(label));
+        let id = task.id;
+        let outcome = outcome.map_err(|error| error.thrown_through(frame.label()));
         if self.observers.active() {
+            let label = frame.label();
             match &outcome {
                 Ok(_) => self.emit(|| Event::Returned {
                     task: id,
@@ -200,6 +200,7 @@ impl Trampoline {
                 }),
             }
         }
+        drop(frame);
         if depth == 1 {
             self.finish(key, outcome);
             return None;

@@ -1,0 +1,45 @@
+//! What the scale and timing examples share: memory figures from
+//! `/proc/self/status` (Linux; elsewhere they read as unknown), the count
+//! argument, and printing that survives a closed stdout (`| head -1`).
+
+#![allow(dead_code)] // each example uses only part of it
+
+/// One `Vm...:  1234 kB` line of `/proc/self/status`, in bytes.
+fn status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    let kb: u64 = line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// The resident set size now.
+pub fn rss() -> Option<u64> {
+    status_bytes("VmRSS:")
+}
+
+/// The peak resident set size so far.
+pub fn peak_rss() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+/// The first command-line argument as a count, or `default`.
+pub fn count_arg(default: u64) -> u64 {
+    match std::env::args().nth(1) {
+        None => default,
+        Some(text) => text.replace('_', "").parse().unwrap_or_else(|_| {
+            eprintln!("error: {text:?} is not a whole number");
+            std::process::exit(2);
+        }),
+    }
+}
+
+/// Prints `text` and a newline; a closed stdout is not an error here.
+pub fn say(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}

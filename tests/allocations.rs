@@ -1,0 +1,59 @@
+//! Three heap allocations per coroutine, the floor with genawaiter's `rc`
+//! generators: genawaiter's `Rc` airlock, its boxed future, and our box that
+//! erases the generator's type (with the label in it). Counted with an
+//! instrumented global allocator, so a change that adds an allocation to the
+//! hot path (a boxed return value, a clock read that allocates...) fails here. Its own test binary, with a
+//! single test, so nothing else allocates while it counts.
+
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use std::alloc::System;
+use trampoline::{Coroutine, Scheduler};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+fn fib(n: u64) -> Coroutine<u64> {
+    Coroutine::new(move |co| async move {
+        if n <= 1 {
+            return Ok(n);
+        }
+        let a = co.call(fib(n - 1)).await?;
+        let b = co.call(fib(n - 2)).await?;
+        Ok(a + b)
+    })
+    .with_arg(n)
+}
+
+/// fib(n) makes 2·F(n+1) − 1 coroutines.
+fn coroutines(n: u64) -> usize {
+    let (mut a, mut b) = (0usize, 1usize);
+    for _ in 0..=n {
+        (a, b) = (b, a + b);
+    }
+    2 * a - 1
+}
+
+fn allocations_for(scheduler: &mut Scheduler, n: u64) -> usize {
+    let region = Region::new(GLOBAL);
+    assert_eq!(scheduler.run_until_complete(fib(n)).unwrap() > 0, n > 0);
+    region.change().allocations
+}
+
+#[test]
+fn a_fib_coroutine_costs_three_allocations() {
+    let mut scheduler = Scheduler::new().unwrap();
+    // Warm up: the task table, the ready queue and a stack as deep as fib(20)'s.
+    allocations_for(&mut scheduler, 20);
+    let small = allocations_for(&mut scheduler, 10);
+    let large = allocations_for(&mut scheduler, 20);
+    let per_coroutine = (large - small) as f64 / (coroutines(20) - coroutines(10)) as f64;
+    assert_eq!(
+        per_coroutine, 3.0,
+        "fib(10): {small} allocations, fib(20): {large}"
+    );
+    // And the fixed cost of a run (the task, its stack, its completion) is small.
+    assert!(
+        small - 3 * coroutines(10) <= 8,
+        "fib(10): {small} allocations"
+    );
+}
