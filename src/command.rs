@@ -11,9 +11,10 @@ use std::time::Duration;
 use crate::callbacks::LoopHandle;
 use crate::error::Error;
 use crate::frame::Frame;
+use crate::stream::Slot;
 use crate::task::Completion;
 use crate::value::Value;
-use crate::waitlist::WaitList;
+use crate::waitlist::{Timeout, WaitList};
 
 /// What a coroutine asks of the loop. Built by the `co` handle's methods;
 /// users never write one by hand.
@@ -35,14 +36,13 @@ pub(crate) enum Command {
     UnixTime,
     /// Park me on this wait list until plain code wakes me, or until the
     /// timeout passes (`waitlist.rs`). Resumed with `Woke` either way.
-    Wait(WaitList, Option<Duration>),
-    /// Push this value stream's generator on my stack and run it until it
-    /// emits a value or returns (`stream.rs`). `started`: it was resumed
-    /// before, so it is answered `Woke`, not `Start`.
-    Next { frame: Frame, started: bool },
-    /// I am a stream's generator: pop me off the stack and hand my caller
-    /// this value and me (to keep for its next `Next`).
-    Emit(Value),
+    Wait(WaitList, Timeout),
+    /// Push the generator waiting in this stream slot on my stack and run
+    /// it until it emits a value or returns (`stream.rs`).
+    Next(Rc<Slot>),
+    /// I am a stream's generator and my value is in the slot: pop me off the
+    /// stack, back into the slot, and resume my consumer.
+    Emit(Rc<Slot>),
     /// Resume me with a handle on the loop, for callbacks and `stop`.
     LoopHandle,
 }
@@ -68,8 +68,17 @@ pub(crate) enum Resume {
     Spawned(Rc<Completion>),
     /// The clock reading asked for by `Now` or `UnixTime`.
     Now(Duration),
-    /// A stream's generator emitted this value; here it is, suspended.
-    Emitted(Value, Frame),
     /// The loop's handle, asked for by `LoopHandle`.
     Handle(LoopHandle),
+}
+#[cfg(test)]
+mod tests {
+    /// Every coroutine call moves a `Command` and a `Resume` through
+    /// genawaiter's airlock: new variants must not make them bigger (put
+    /// large payloads behind a pointer, as `Next`/`Emit` and `Wait` do).
+    #[test]
+    fn commands_and_resumes_stay_three_words() {
+        assert!(std::mem::size_of::<super::Command>() <= 24);
+        assert!(std::mem::size_of::<super::Resume>() <= 24);
+    }
 }

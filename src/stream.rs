@@ -2,10 +2,12 @@
 //! at a time, like the seed's `async def prime_generator(): ... yield n`
 //! consumed with `async for`.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::rc::Rc;
 
 use crate::command::{Command, Resume};
 use crate::coroutine::{Co, Coroutine, thrown};
@@ -17,15 +19,18 @@ use crate::value::Value;
 
 /// A generator of `T`s, consumed with [`Co::next`].
 ///
-/// A [`Stream`] holds a suspended generator frame. [`Co::next`] yields
-/// `Command::Next`: the trampoline pushes that frame on the consumer's own
-/// stack and runs it; the generator can sleep, call sub-coroutines and be
-/// cancelled like any frame. When it calls [`Yielder::emit`]
-/// (`Command::Emit`), the trampoline pops it off the stack *without dropping
-/// it* and resumes the consumer with the value and the frame, which goes
-/// back into the `Stream` until the next `next`. When the generator returns,
-/// it is popped like any callee and `next` gives `None`. No extra task, no
-/// channel: the trampoline moves one frame on and off a stack.
+/// A [`Stream`] and its generator share a slot holding the suspended
+/// generator frame. [`Co::next`] yields `Command::Next(slot)`: the
+/// trampoline takes the frame out and pushes it on the consumer's own stack
+/// and runs it; the generator can sleep, call sub-coroutines and be
+/// cancelled like any frame. [`Yielder::emit`] puts its value in the slot
+/// and yields `Command::Emit(slot)`: the trampoline pops the frame *without
+/// dropping it*, puts it back in the slot, and resumes the consumer, which
+/// takes the value. When the generator returns, it is popped like any callee
+/// and `next` gives `None`. No extra task, no channel: the trampoline moves
+/// one frame on and off a stack. (The slot travels by pointer so that
+/// `Command` and `Resume`, which every coroutine call moves through
+/// genawaiter, stay small.)
 ///
 /// ```
 /// use trampoline::{Coroutine, Scheduler, Stream};
@@ -50,10 +55,20 @@ use crate::value::Value;
 /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), [3, 2, 1]);
 /// ```
 pub struct Stream<T> {
-    /// The suspended generator; `None` once it has returned or failed.
-    frame: Option<Frame>,
-    started: bool,
+    slot: Rc<Slot>,
     emits: PhantomData<fn() -> T>,
+}
+
+/// What a stream and its generator share.
+#[derive(Default)]
+pub(crate) struct Slot {
+    /// The generator, when it is not running on the consumer's stack;
+    /// `None` while it runs, and for good once it has returned or failed.
+    frame: Cell<Option<Frame>>,
+    /// The value just emitted, for the consumer to take.
+    value: Cell<Option<Value>>,
+    /// The generator was resumed before: it is answered `Woke`, not `Start`.
+    started: Cell<bool>,
 }
 
 impl<T: 'static> Stream<T> {
@@ -70,17 +85,20 @@ impl<T: 'static> Stream<T> {
         F: Future<Output = Result<(), Error>> + 'static,
     {
         let label = Label::of_closure::<B>();
+        let slot = Rc::new(Slot::default());
+        let yielder_slot = slot.clone();
         let coroutine = Coroutine::new(move |co| {
             body(Yielder {
                 co,
+                slot: yielder_slot,
                 emits: PhantomData,
             })
         });
         let mut frame = coroutine.into_frame();
         frame.set_label(label);
+        slot.frame.set(Some(frame));
         Stream {
-            frame: Some(frame),
-            started: false,
+            slot,
             emits: PhantomData,
         }
     }
@@ -92,16 +110,36 @@ impl<T: 'static> Stream<T> {
     /// assert!(!s.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.frame.is_none()
+        let frame = self.slot.frame.take();
+        let finished = frame.is_none();
+        self.slot.frame.set(frame);
+        finished
+    }
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Slot")
+    }
+}
+
+impl<T> Drop for Stream<T> {
+    /// The suspended generator holds the slot too (in its `Yielder`): drop
+    /// it now, or the two would keep each other alive.
+    fn drop(&mut self) {
+        drop(self.slot.frame.take());
     }
 }
 
 impl<T> fmt::Debug for Stream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.frame {
+        let frame = self.slot.frame.take();
+        let shown = match &frame {
             Some(frame) => write!(f, "Stream({})", frame.label()),
             None => f.write_str("Stream(finished)"),
-        }
+        };
+        self.slot.frame.set(frame);
+        shown
     }
 }
 
@@ -121,6 +159,7 @@ impl<T> fmt::Debug for Stream<T> {
 /// ```
 pub struct Yielder<T> {
     co: Co,
+    slot: Rc<Slot>,
     emits: PhantomData<fn(T)>,
 }
 
@@ -131,7 +170,8 @@ impl<T: 'static> Yielder<T> {
     /// let one = trampoline::Stream::new(|y| async move { y.emit(1u8).await });
     /// ```
     pub async fn emit(&self, value: T) -> Result<(), Error> {
-        match self.co.yield_(Command::Emit(Value::new(value))).await {
+        self.slot.value.set(Some(Value::new(value)));
+        match self.co.yield_(Command::Emit(self.slot.clone())).await {
             Resume::Woke => Ok(()),
             resume => Err(thrown("emit", resume)),
         }
@@ -166,13 +206,16 @@ impl Co {
     /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), (Some("only"), None));
     /// ```
     pub async fn next<T: 'static>(&self, stream: &mut Stream<T>) -> Result<Option<T>, Error> {
-        let Some(frame) = stream.frame.take() else {
+        if stream.is_finished() {
             return Ok(None);
-        };
-        let started = std::mem::replace(&mut stream.started, true);
-        match self.yield_(Command::Next { frame, started }).await {
-            Resume::Emitted(value, frame) => {
-                stream.frame = Some(frame);
+        }
+        match self.yield_(Command::Next(stream.slot.clone())).await {
+            Resume::Woke => {
+                let value = stream
+                    .slot
+                    .value
+                    .take()
+                    .expect("BUG: an emit leaves its value");
                 Ok(Some(value.take()))
             }
             Resume::Returned(_) => Ok(None),
@@ -184,16 +227,25 @@ impl Co {
 impl Trampoline {
     /// `Command::Next`: the generator goes on top of the consumer's stack.
     /// Observers see a call, as for `Command::Call`.
-    pub(crate) fn push_stream(&mut self, key: usize, frame: Frame, started: bool) -> Resume {
+    pub(crate) fn push_stream(&mut self, key: usize, slot: &Slot) -> Resume {
+        let frame = slot
+            .frame
+            .take()
+            .expect("BUG: `next` checked the stream is not finished");
         let (task, label) = (self.tasks[key].id, frame.label());
         self.tasks[key].stack.push(frame);
         let depth = self.tasks[key].stack.len();
         self.emit(|| Event::Called { task, label, depth });
-        if started { Resume::Woke } else { Resume::Start }
+        if slot.started.replace(true) {
+            Resume::Woke
+        } else {
+            Resume::Start
+        }
     }
 
-    /// `Command::Emit`: the generator leaves the stack, alive, with its value.
-    pub(crate) fn emit_value(&mut self, key: usize, value: Value) -> Resume {
+    /// `Command::Emit`: the generator leaves the stack, alive, back into its
+    /// slot; the consumer is resumed and takes the value from there.
+    pub(crate) fn emit_value(&mut self, key: usize, slot: &Slot) -> Resume {
         let stack = &mut self.tasks[key].stack;
         if stack.len() == 1 {
             return Resume::Failed(Error::msg("emit outside a stream: nobody is consuming"));
@@ -203,8 +255,9 @@ impl Trampoline {
             .pop()
             .expect("BUG: a live task's stack is never empty");
         let (task, label) = (self.tasks[key].id, frame.label());
+        slot.frame.set(Some(frame));
         // Observers see a return: the frame leaves the stack (alive).
         self.emit(|| Event::Returned { task, label, depth });
-        Resume::Emitted(value, frame)
+        Resume::Woke
     }
 }

@@ -164,18 +164,18 @@ impl Trampoline {
             Command::Now => Some(Resume::Now(self.clock.now())),
             Command::UnixTime => Some(Resume::Now(self.clock.unix_time())),
             Command::Wait(list, timeout) => {
-                self.park_on(key, &list, timeout);
+                self.park_on(key, &list, timeout.get());
                 None
             }
-            Command::Next { frame, started } => Some(self.push_stream(key, frame, started)),
-            Command::Emit(value) => Some(self.emit_value(key, value)),
+            Command::Next(slot) => Some(self.push_stream(key, &slot)),
+            Command::Emit(slot) => Some(self.emit_value(key, &slot)),
             Command::LoopHandle => Some(Resume::Handle(self.control.handle())),
         }
     }
 
     /// The top generator finished: pop it, and resume its caller with the
     /// outcome, or finish the task if it was the root.
-    pub(crate) fn pop(&mut self, key: usize, outcome: Outcome) -> Option<Resume> {
+    fn pop(&mut self, key: usize, outcome: Outcome) -> Option<Resume> {
         let task = &mut self.tasks[key];
         let depth = task.stack.len();
         let frame = task
@@ -232,7 +232,7 @@ impl Trampoline {
     /// Removes a task whose root is done and hands its outcome on: to the task
     /// joining it, else to its join handle, else (a failure nobody can
     /// retrieve) to stderr.
-    fn finish(&mut self, key: usize, outcome: Outcome) {
+    pub(crate) fn finish(&mut self, key: usize, outcome: Outcome) {
         let mut task = self.tasks.remove(key);
         let completion = task.completion.clone();
         drop_frames(std::mem::take(&mut task.stack));
