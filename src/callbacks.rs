@@ -48,6 +48,8 @@ pub(crate) enum Wake {
 pub(crate) struct Shared {
     pub(crate) soon: RefCell<VecDeque<Callback>>,
     pub(crate) next_tick: RefCell<VecDeque<Callback>>,
+    /// `next_tick` is not empty: one load to check after every task turn.
+    next_tick_pending: Cell<bool>,
     pub(crate) later: RefCell<Vec<(Duration, Callback)>>,
     pub(crate) wakes: RefCell<VecDeque<Wake>>,
     pub(crate) stopping: Cell<bool>,
@@ -64,7 +66,15 @@ impl Shared {
 
     /// Runs the queued next-tick callbacks, and those they queue, until none
     /// is left. A panicking callback is reported; the others still run.
+    #[inline]
     pub(crate) fn run_next_ticks(&self) {
+        if self.next_tick_pending.get() {
+            self.drain_next_ticks();
+        }
+    }
+
+    fn drain_next_ticks(&self) {
+        self.next_tick_pending.set(false);
         loop {
             let next = self.next_tick.borrow_mut().pop_front();
             match next {
@@ -176,6 +186,7 @@ impl LoopHandle {
             .next_tick
             .borrow_mut()
             .push_back(Box::new(callback));
+        self.shared.next_tick_pending.set(true);
     }
 
     /// Stops the loop once the current tick is over:

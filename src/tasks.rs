@@ -2,7 +2,7 @@
 //! outcome without waiting, run callbacks when it is done; and the report of
 //! errors nobody retrieved.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::{Rc, Weak};
@@ -32,14 +32,21 @@ pub(crate) struct Control {
     /// The task's slab key, for wake requests.
     key: usize,
     shared: Rc<Shared>,
-    /// The error to throw in at the next chance.
-    throw: RefCell<Option<Error>>,
+    /// The error to throw in and the done callbacks, boxed on first use:
+    /// most tasks never need them, and every task carries a `Control`.
+    extra: Cell<Option<Box<Extra>>>,
     /// It finished with `Cancelled`.
     cancelled: Cell<bool>,
-    /// Run when the task finishes, in the order added.
-    callbacks: RefCell<Vec<Callback>>,
     /// Its error was seen (read, joined or reported): report it no more.
     pub(crate) retrieved: Cell<bool>,
+}
+
+#[derive(Default)]
+struct Extra {
+    /// The error to throw in at the next chance.
+    throw: Option<Error>,
+    /// Run when the task finishes, in the order added.
+    callbacks: Vec<Callback>,
 }
 
 impl Control {
@@ -47,16 +54,50 @@ impl Control {
         Control {
             key,
             shared,
-            throw: RefCell::new(None),
+            extra: Cell::new(None),
             cancelled: Cell::new(false),
-            callbacks: RefCell::new(Vec::new()),
             retrieved: Cell::new(false),
         }
     }
 
+    /// Runs `f` on the extra part, boxing it if this is its first use.
+    fn with_extra<R>(&self, f: impl FnOnce(&mut Extra) -> R) -> R {
+        let mut extra = self.extra.take().unwrap_or_default();
+        let result = f(&mut extra);
+        self.extra.set(Some(extra));
+        result
+    }
+
+    /// Runs `f` on the extra part if there is one (no allocation).
+    #[inline]
+    fn if_extra<R: Default>(&self, f: impl FnOnce(&mut Extra) -> R) -> R {
+        match self.extra.take() {
+            None => R::default(),
+            Some(mut extra) => {
+                let result = f(&mut extra);
+                self.extra.set(Some(extra));
+                result
+            }
+        }
+    }
+
     /// The error waiting to be thrown in, if any.
+    #[inline]
     pub(crate) fn take_throw(&self) -> Option<Error> {
-        self.throw.borrow_mut().take()
+        self.if_extra(|extra| extra.throw.take())
+    }
+
+    /// Whether done callbacks or hooks wait for the task to finish.
+    pub(crate) fn has_callbacks(&self) -> bool {
+        self.if_extra(|extra| !extra.callbacks.is_empty())
+    }
+
+    fn push_callback(&self, callback: Callback) {
+        self.with_extra(|extra| extra.callbacks.push(callback));
+    }
+
+    fn take_callbacks(&self) -> Vec<Callback> {
+        self.if_extra(|extra| std::mem::take(&mut extra.callbacks))
     }
 
     /// Runs `hook` when the task finishes (at once if it has).
@@ -64,7 +105,7 @@ impl Control {
         if finished {
             hook();
         } else {
-            self.callbacks.borrow_mut().push(hook);
+            self.push_callback(hook);
         }
     }
 }
@@ -72,8 +113,8 @@ impl Control {
 impl fmt::Debug for Control {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Control")
-            .field("throw", &self.throw.borrow().is_some())
-            .field("callbacks", &self.callbacks.borrow().len())
+            .field("key", &self.key)
+            .field("has_callbacks", &self.has_callbacks())
             .finish_non_exhaustive()
     }
 }
@@ -136,9 +177,14 @@ impl<T: 'static> JoinHandle<T> {
             return false;
         }
         let control = &self.completion.control;
-        let mut slot = control.throw.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(error);
+        let first = control.with_extra(|extra| match extra.throw {
+            Some(_) => false,
+            None => {
+                extra.throw = Some(error);
+                true
+            }
+        });
+        if first {
             control.shared.wakes.borrow_mut().push_back(Wake::Throw {
                 key: control.key,
                 id: self.completion.id,
@@ -253,7 +299,7 @@ impl<T: 'static> JoinHandle<T> {
                 .borrow_mut()
                 .push_back(run);
         } else {
-            self.completion.control.callbacks.borrow_mut().push(run);
+            self.completion.control.push_callback(run);
         }
     }
 }
@@ -378,8 +424,7 @@ impl Trampoline {
         let failed = matches!(&*completion.outcome.borrow(), Some(Err(e)) if !e.is_cancelled());
         let cancelled = matches!(&*completion.outcome.borrow(), Some(Err(e)) if e.is_cancelled());
         completion.control.cancelled.set(cancelled);
-        let callbacks = std::mem::take(&mut *completion.control.callbacks.borrow_mut());
-        for callback in callbacks {
+        for callback in completion.control.take_callbacks() {
             run_reporting(callback);
         }
         if failed && Rc::strong_count(completion) > 1 {

@@ -243,12 +243,22 @@ impl Trampoline {
             label,
             error: outcome.as_ref().err(),
         });
+        if Rc::strong_count(&completion) == 1 && !completion.control.has_callbacks() {
+            // No handle, no callback: nobody can ever look at the outcome.
+            if let Err(error) = outcome
+                && !error.is_cancelled()
+            {
+                report(&format!("task {id} failed: {}", describe(&error)));
+            }
+            return;
+        }
         completion.finish(outcome);
         self.after_finish(&completion);
         if let Some((joiner, joiner_id)) = completion.joiner.take() {
             let outcome = completion.take().expect("BUG: the outcome was just stored");
             self.wake(joiner, joiner_id, answer(outcome));
         } else if Rc::strong_count(&completion) == 1
+            && !completion.control.retrieved.get()
             && let Some(Err(error)) = completion.take()
             && !error.is_cancelled()
         {
