@@ -8,7 +8,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::callbacks::LoopHandle;
+use crate::callbacks::{LoopHandle, Shared};
 use crate::error::Error;
 use crate::frame::Frame;
 use crate::stream::Slot;
@@ -65,7 +65,7 @@ pub(crate) enum Resume {
     /// the `call` returns it as an `Err`.
     Failed(Error),
     /// The new task's completion, for its join handle.
-    Spawned(Rc<Completion>),
+    Spawned(Rc<Completion>, Rc<Shared>),
     /// The clock reading asked for by `Now` or `UnixTime`.
     Now(Duration),
     /// The loop's handle, asked for by `LoopHandle`.

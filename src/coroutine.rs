@@ -233,7 +233,7 @@ impl Co {
     /// ```
     pub async fn spawn<T: 'static>(&self, coroutine: Coroutine<T>) -> Result<JoinHandle<T>, Error> {
         match self.yield_(Command::Spawn(coroutine.into_frame())).await {
-            Resume::Spawned(completion) => Ok(JoinHandle::new(completion)),
+            Resume::Spawned(completion, shared) => Ok(JoinHandle::new(completion, shared)),
             resume => Err(thrown("spawn", resume)),
         }
     }
@@ -309,6 +309,8 @@ pub(crate) fn thrown(command: &str, resume: Resume) -> Error {
 pub struct JoinHandle<T> {
     pub(crate) completion: Rc<Completion>,
     pub(crate) returns: PhantomData<fn() -> T>,
+    /// The loop's queues, to ask it to throw into the task.
+    pub(crate) shared: Rc<crate::callbacks::Shared>,
     /// `false` for the views done callbacks get: they never report.
     pub(crate) owner: bool,
 }

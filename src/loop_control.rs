@@ -171,7 +171,8 @@ impl Scheduler {
     /// assert_eq!(scheduler.run_until_complete(main).unwrap(), 5);
     /// ```
     pub fn spawn<T: 'static>(&mut self, coroutine: Coroutine<T>) -> JoinHandle<T> {
-        JoinHandle::new(self.trampoline.spawn(coroutine.into_frame()))
+        let completion = self.trampoline.spawn(coroutine.into_frame());
+        JoinHandle::new(completion, self.trampoline.control.shared.clone())
     }
 
     /// Runs the loop until [`LoopHandle::stop`] is called; the tick in which

@@ -29,9 +29,9 @@ use crate::trampoline::Trampoline;
 /// of its next turn; a generator that never ran is finished with it without
 /// running.
 pub(crate) struct Control {
-    /// The task's slab key, for wake requests.
-    key: usize,
-    shared: Rc<Shared>,
+    /// The task's slab key, for wake requests. (`u32`, with the flags, keeps
+    /// `Control` two words: every task carries one.)
+    key: u32,
     /// The error to throw in and the done callbacks, boxed on first use:
     /// most tasks never need them, and every task carries a `Control`.
     extra: Cell<Option<Box<Extra>>>,
@@ -50,10 +50,9 @@ struct Extra {
 }
 
 impl Control {
-    pub(crate) fn new(key: usize, shared: Rc<Shared>) -> Self {
+    pub(crate) fn new(key: usize) -> Self {
         Control {
-            key,
-            shared,
+            key: u32::try_from(key).expect("BUG: more than 2^32 live tasks"),
             extra: Cell::new(None),
             cancelled: Cell::new(false),
             retrieved: Cell::new(false),
@@ -120,10 +119,11 @@ impl fmt::Debug for Control {
 }
 
 impl<T: 'static> JoinHandle<T> {
-    pub(crate) fn new(completion: Rc<Completion>) -> Self {
+    pub(crate) fn new(completion: Rc<Completion>, shared: Rc<Shared>) -> Self {
         JoinHandle {
             completion,
             returns: PhantomData,
+            shared,
             owner: true,
         }
     }
@@ -185,8 +185,8 @@ impl<T: 'static> JoinHandle<T> {
             }
         });
         if first {
-            control.shared.wakes.borrow_mut().push_back(Wake::Throw {
-                key: control.key,
+            self.shared.wakes.borrow_mut().push_back(Wake::Throw {
+                key: control.key as usize,
                 id: self.completion.id,
             });
         }
@@ -282,22 +282,19 @@ impl<T: 'static> JoinHandle<T> {
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(&JoinHandle<T>) + 'static) {
         let weak = Rc::downgrade(&self.completion);
+        let shared = self.shared.clone();
         let run: Callback = Box::new(move || {
             if let Some(completion) = weak.upgrade() {
                 callback(&JoinHandle {
                     completion,
                     returns: PhantomData,
+                    shared,
                     owner: false,
                 });
             }
         });
         if self.completion.is_finished() {
-            self.completion
-                .control
-                .shared
-                .soon
-                .borrow_mut()
-                .push_back(run);
+            self.shared.soon.borrow_mut().push_back(run);
         } else {
             self.completion.control.push_callback(run);
         }

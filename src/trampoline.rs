@@ -66,7 +66,7 @@ impl Trampoline {
         let id = self.next_id;
         self.next_id = id.next();
         let label = root.label();
-        let control = Control::new(self.tasks.vacant_key(), self.control.shared.clone());
+        let control = Control::new(self.tasks.vacant_key());
         let completion = Rc::new(Completion::new(id, label, control));
         let key = self.tasks.insert(Task {
             id,
@@ -149,7 +149,10 @@ impl Trampoline {
                     None
                 }
             },
-            Command::Spawn(root) => Some(Resume::Spawned(self.spawn(root))),
+            Command::Spawn(root) => Some(Resume::Spawned(
+                self.spawn(root),
+                self.control.shared.clone(),
+            )),
             Command::Join(completion) if completion.id == id => Some(Resume::Failed(Error::msg(
                 format!("task {id} cannot join itself: it would wait forever"),
             ))),
