@@ -185,6 +185,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(e) = exit_on_second_signal() {
+        complain(&format!("cannot handle signals: {e}"));
+        return ExitCode::FAILURE;
+    }
     let run = Scheduler::new().and_then(|mut scheduler| {
         scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
         scheduler.run_until_complete(main_task(args))
@@ -197,6 +201,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The first Ctrl-C (or SIGTERM) asks the loop to stop, and it does within a
+/// millisecond, unless something keeps it from looking: `--blocking`'s fib,
+/// or dropping a huge number of tasks on the way out. The second one ends the
+/// process at once, with the same status (130 or 143), whatever it is doing.
+///
+/// signal-hook runs a signal's actions in the order they were registered:
+/// the exit is checked first (the flag is still down on the first signal),
+/// then the flag is raised for the next one.
+fn exit_on_second_signal() -> std::io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let signalled = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, signalled.clone())?;
+        signal_hook::flag::register(signal, signalled.clone())?;
+    }
+    Ok(())
 }
 
 /// An error and its sources, `a: b: c`.
