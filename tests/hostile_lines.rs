@@ -94,3 +94,46 @@ fn a_50_mb_line_is_refused_with_bounded_memory_and_the_next_lines_are_answered()
     println!("peak RSS with a 50 MB line: {peak_kib} KiB");
     assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
 }
+
+#[test]
+fn a_megabyte_of_garbage_gets_a_short_error_line() {
+    let mut demo = Demo::start(demo(), Stdio::piped());
+    let mut garbage = vec![b'x'; 1_000_000];
+    garbage.extend_from_slice(b"\n3\n");
+    demo.write(&garbage);
+    let ended = demo.finish();
+    assert!(ended.status.success(), "{ended:?}");
+    assert_eq!(ended.answers(), answers_for([3]));
+    assert_eq!(
+        ended.stderr,
+        "error: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"… (1000000 bytes) is not a whole number n ≥ 0 (or `exit`)\n"
+    );
+}
+
+#[test]
+fn a_flood_of_endless_computations_keeps_memory_bounded() {
+    // Each "93" is a computation that will not finish for ages, 93 frames
+    // deep. Five thousand of them unchecked would hold ~165 MB of frames.
+    let mut demo = Demo::start(demo(), Stdio::piped());
+    demo.wait_for_line(|l| l.ends_with("Hello world!"));
+    let mut stdin = demo.stdin.take().expect("piped");
+    let flood = std::thread::spawn(move || {
+        use std::io::Write;
+        // The demo may stop reading (that is the point): a broken pipe at
+        // the end is fine.
+        let _ = stdin.write_all("93\n".repeat(5000).as_bytes());
+        stdin
+    });
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let peak_kib = demo.peak_rss_kib();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&demo.child),
+        rustix::process::Signal::INT,
+    )
+    .expect("signalled");
+    let status = support::wait(&mut demo.child, support::TIMEOUT);
+    drop(flood.join());
+    println!("peak RSS with 5000 endless computations asked for: {peak_kib} KiB");
+    assert_eq!(status.code(), Some(130));
+    assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
+}

@@ -142,3 +142,14 @@ fn a_pseudo_terminal_is_answered_line_by_line_and_left_as_it_was() {
     assert_eq!(flags(&probe), before, "the terminal's flags changed");
     drop(keyboard);
 }
+
+#[test]
+fn a_directory_as_stdin_is_one_clear_error_and_an_exit() {
+    let directory = File::open("/").expect("the root directory");
+    let ended = Demo::start(demo(), Stdio::from(directory)).finish();
+    assert!(ended.status.success(), "{ended:?}");
+    assert_eq!(
+        ended.stderr,
+        "error: cannot read standard input: Is a directory (os error 21)\n"
+    );
+}
