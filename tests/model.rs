@@ -220,3 +220,54 @@ fn a_hand_written_program_agrees_with_the_model() {
     assert_eq!(real.caught.len(), 1, "{real:?}");
     assert!(real.root.is_err(), "{real:?}");
 }
+
+/// The generator must keep making the interesting cases: a check that the
+/// property above is not passing on trivial programs.
+#[test]
+fn the_generated_programs_cover_the_interesting_cases() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (mut reports, mut caught, mut panics, mut ties, mut deep) = (0, 0, 0, 0, 0);
+    let samples = 500;
+    for _ in 0..samples {
+        let root = program()
+            .new_tree(&mut runner)
+            .expect("a program")
+            .current();
+        let run = reference::sim::run(&root);
+        reports += usize::from(!run.reports.is_empty());
+        caught += usize::from(!run.caught.is_empty());
+        panics += usize::from(
+            run.finished
+                .iter()
+                .any(|(_, e)| e.as_deref().is_some_and(|e| e.starts_with("panicked"))),
+        );
+        let ends: Vec<u64> = run
+            .log
+            .iter()
+            .filter_map(|e| match e {
+                Entry::End(_, t) if *t > 0 => Some(*t),
+                _ => None,
+            })
+            .collect();
+        ties += usize::from(ends.windows(2).any(|w| w[0] == w[1]));
+        let mut depth = 0;
+        root.visit(&mut |node| {
+            if let Op::Call { body, .. } = &node.op {
+                body.visit(&mut |inner| {
+                    if matches!(inner.op, Op::Call { .. }) {
+                        depth += 1;
+                    }
+                });
+            }
+        });
+        deep += usize::from(depth > 0);
+    }
+    let share = |n: usize| n * 100 / samples;
+    let seen = [reports, caught, panics, ties, deep].map(share);
+    println!(
+        "% of programs with reports, caught errors, panics, tied wake-ups, nested calls: {seen:?}"
+    );
+    assert!(seen.iter().all(|&percent| percent >= 5), "{seen:?}");
+}
