@@ -32,13 +32,33 @@ thread_local! {
 /// assert!(reports[0].starts_with("task 2 failed: lost"), "{reports:?}");
 /// ```
 pub fn capture_reports<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
-    let outer = SINK.with(|sink| sink.borrow_mut().replace(Vec::new()));
+    let mut capture = Capture {
+        outer: Some(SINK.with(|sink| sink.borrow_mut().replace(Vec::new()))),
+    };
     let result = f();
-    let captured = SINK.with(|sink| std::mem::replace(&mut *sink.borrow_mut(), outer));
-    (
-        result,
-        captured.expect("BUG: the sink is only taken back by the capture that set it"),
-    )
+    (result, capture.end())
+}
+
+/// Puts the outer sink back when the capture ends, also when `f` panics
+/// (else this thread's later reports would vanish into a dead capture).
+struct Capture {
+    outer: Option<Option<Vec<String>>>,
+}
+
+impl Capture {
+    fn end(&mut self) -> Vec<String> {
+        let outer = self.outer.take().expect("BUG: a capture ends once");
+        let captured = SINK.with(|sink| std::mem::replace(&mut *sink.borrow_mut(), outer));
+        captured.expect("BUG: the sink is only taken back by the capture that set it")
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if self.outer.is_some() {
+            self.end();
+        }
+    }
 }
 
 /// Writes one report line: into the capture if one runs, else on stderr.

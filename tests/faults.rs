@@ -234,3 +234,23 @@ fn sleep_duration_max_on_the_real_clock_waits_quietly_until_a_signal() {
         "{run:?}"
     );
 }
+
+#[test]
+fn a_capture_that_panics_gives_the_sink_back() {
+    quiet_planned_panics();
+    let (_, outer) = capture_reports(|| {
+        let inner = std::panic::catch_unwind(|| {
+            capture_reports(|| panic!("planned panic inside a capture"))
+        });
+        assert!(inner.is_err());
+        // The outer capture still collects.
+        let main = Coroutine::new(|co| async move {
+            co.spawn(fails()).await?;
+            co.sleep(Duration::ZERO).await
+        });
+        virtual_scheduler()
+            .run_until_complete(main)
+            .expect("main returns");
+    });
+    assert_eq!(outer, ["task 2 failed: nobody looks (in fails)"]);
+}
