@@ -2,7 +2,8 @@
 //! partial lines), a regular file, `/dev/null`, a closed descriptor, a
 //! pseudo-terminal, input ending mid-line. Every line is answered exactly
 //! once, in order, the exit is clean, and the stdin's file status flags are
-//! the same after the run (no `O_NONBLOCK` left behind).
+//! the same after the run (no `O_NONBLOCK` left behind; a terminal keeps its
+//! modes).
 //!
 //! The inputs are numbers up to 10: fib(10) takes a few hundred resumes, less
 //! than one turn, so the answers come in the order of the lines.
@@ -30,6 +31,15 @@ fn text(ns: &[u64]) -> String {
 /// The file status flags of the description behind `fd`.
 fn flags(fd: &OwnedFd) -> OFlags {
     fcntl_getfl(fd).expect("F_GETFL")
+}
+
+/// A terminal's modes (echo, canonical mode, ...), as `stty` would show them.
+fn modes(fd: &OwnedFd) -> String {
+    let t = rustix::termios::tcgetattr(fd).expect("tcgetattr");
+    format!(
+        "{:?} {:?} {:?} {:?}",
+        t.input_modes, t.output_modes, t.control_modes, t.local_modes
+    )
 }
 
 #[test]
@@ -128,6 +138,7 @@ fn a_pseudo_terminal_is_answered_line_by_line_and_left_as_it_was() {
         .expect("the terminal side");
     let probe = OwnedFd::from(terminal.try_clone().expect("dup"));
     let before = flags(&probe);
+    let modes_before = modes(&probe);
     let mut demo = Demo::start(demo(), Stdio::from(terminal));
     let mut keyboard = File::from(controller);
     demo.wait_for_line(|l| l.ends_with("Hello world!"));
@@ -140,6 +151,7 @@ fn a_pseudo_terminal_is_answered_line_by_line_and_left_as_it_was() {
     ended.assert_clean();
     assert_eq!(ended.answers(), answers_for([5, 7]));
     assert_eq!(flags(&probe), before, "the terminal's flags changed");
+    assert_eq!(modes(&probe), modes_before, "the terminal's modes changed");
     drop(keyboard);
 }
 
