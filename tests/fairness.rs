@@ -61,10 +61,10 @@ fn two_long_computations_take_turns_of_at_most_1024_resumes() {
 
 #[test]
 fn a_timer_fires_between_the_turns_of_a_long_computation() {
-    // The real clock: a virtual one would only move once fib is done. fib(27)
-    // takes ~100 times the 1 ms sleep, slow machine or not.
+    // The real clock: a virtual one would only move once fib is done. fib(30)
+    // takes ~50 times the 1 ms sleep here, slow machine or not.
     let main = Coroutine::new(|co| async move {
-        let long = co.spawn(fib(27)).await?;
+        let long = co.spawn(fib(30)).await?;
         let ticker = co
             .spawn(Coroutine::new(|co| async move {
                 co.sleep(Duration::from_millis(1)).await?;
@@ -72,7 +72,7 @@ fn a_timer_fires_between_the_turns_of_a_long_computation() {
             }))
             .await?;
         co.join(ticker).await?;
-        // The ticker woke and finished while fib(27) still had work to do.
+        // The ticker woke and finished while fib(30) still had work to do.
         Ok(long.is_finished())
     });
     let mut scheduler = Scheduler::new().expect("a scheduler");
