@@ -1,16 +1,17 @@
 //! Model-based property tests: random programs of tasks — nested calls,
 //! sleeps with tied durations, `Sleep(0)`, errors thrown at random depths and
-//! caught or not, panics, spawns and joins — run on the real [`Scheduler`]
-//! under the virtual clock and in a small reference model (`reference/sim.rs`), and
-//! the two must agree on everything observable: every step and the clock
-//! reading it ran at (so the order of wake-ups: deadline, then FIFO), every
-//! caught error, every task's result or error, and every failure report.
-//! On top of that, every error a program makes must end in exactly one place:
+//! caught or not, panics, spawns and joins, computations longer than a turn —
+//! run on the real [`Scheduler`] under the virtual clock and in a small
+//! reference model (`reference/sim.rs`), and the two must agree on everything
+//! observable: every step and the clock reading it ran at (so the order of
+//! wake-ups: deadline, then FIFO, and where a 1024-resume turn ends), every
+//! caught error, every task's result or error, and every failure report. On
+//! top of that, every error a program makes must end in exactly one place:
 //! caught, returned by the main task, or reported once.
 
 mod reference;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Once;
 use std::time::Duration;
@@ -26,6 +27,10 @@ use reference::{Entry, Observed, ReportKind};
 /// What the coroutines of one run write down.
 #[derive(Default)]
 struct Env {
+    /// The loop's clock in milliseconds, as the last event said: reading it
+    /// costs no resume, so the model can count resumes (a task's turn is
+    /// 1024 of them) without counting clock readings.
+    now: Cell<u64>,
     log: RefCell<Vec<Entry>>,
     caught: RefCell<Vec<(u32, String)>>,
     results: RefCell<Vec<(u32, Result<u64, String>)>>,
@@ -47,16 +52,28 @@ fn settle(env: &Env, node: u32, catch: bool, got: Result<u64, Error>) -> Result<
     }
 }
 
+/// A chain of calls `depth` deep; returns `depth`.
+fn chain(depth: u64) -> Coroutine<u64> {
+    Coroutine::new(move |co| async move {
+        if depth == 0 {
+            return Ok(0);
+        }
+        Ok(co.call(chain(depth - 1)).await? + 1)
+    })
+}
+
 /// The body of a program, as a coroutine.
 fn run_body(body: Body, env: Rc<Env>) -> Coroutine<u64> {
     Coroutine::new(move |co| async move {
         let mut acc = u64::from(body.id);
         let mut handles: Vec<Option<JoinHandle<u64>>> = Vec::new();
         for node in &body.nodes {
-            let start = millis(co.now().await?);
-            env.log.borrow_mut().push(Entry::Start(node.id, start));
+            env.log
+                .borrow_mut()
+                .push(Entry::Start(node.id, env.now.get()));
             match &node.op {
                 Op::Sleep(ms) => co.sleep(Duration::from_millis(*ms)).await?,
+                Op::Compute(depth) => acc = acc.wrapping_add(co.call(chain(*depth)).await?),
                 Op::Call { body, catch } => {
                     let got = co.call(run_body(body.clone(), env.clone())).await;
                     acc = acc.wrapping_add(settle(&env, node.id, *catch, got)?);
@@ -76,8 +93,9 @@ fn run_body(body: Body, env: Rc<Env>) -> Coroutine<u64> {
                     }
                 }
             }
-            let end = millis(co.now().await?);
-            env.log.borrow_mut().push(Entry::End(node.id, end));
+            env.log
+                .borrow_mut()
+                .push(Entry::End(node.id, env.now.get()));
         }
         Ok(acc)
     })
@@ -94,14 +112,16 @@ fn run_task(body: Body, env: Rc<Env>) -> Coroutine<u64> {
     })
 }
 
-/// Writes down every task's end, in order, from the event stream.
-struct Finishes(Rc<RefCell<Vec<Finish>>>);
+/// Writes down every task's end, in order, from the event stream, and keeps
+/// the clock reading of the last event for the coroutines.
+struct Finishes(Rc<RefCell<Vec<Finish>>>, Rc<Env>);
 
 /// A task's id and its error, if it failed.
 type Finish = (u64, Option<String>);
 
 impl Observer for Finishes {
-    fn on_event(&mut self, _at: Duration, event: &Event<'_>) {
+    fn on_event(&mut self, at: Duration, event: &Event<'_>) {
+        self.1.now.set(millis(at));
         if let Event::Finished { task, error, .. } = event {
             let error = error.map(ToString::to_string);
             self.0.borrow_mut().push((task.get(), error));
@@ -140,7 +160,7 @@ fn run_real(root: &Body) -> Observed {
     };
     let (run, reports) = capture_reports(|| {
         let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).expect("scheduler");
-        scheduler.observe(Finishes(finishes.clone()));
+        scheduler.observe(Finishes(finishes.clone(), env.clone()));
         scheduler.run_until_complete(main)
     });
     let root = match run {
@@ -228,7 +248,7 @@ fn the_generated_programs_cover_the_interesting_cases() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let (mut reports, mut caught, mut panics, mut ties, mut deep) = (0, 0, 0, 0, 0);
+    let (mut reports, mut caught, mut panics, mut ties, mut deep, mut long) = (0, 0, 0, 0, 0, 0);
     let samples = 500;
     for _ in 0..samples {
         let root = program()
@@ -252,6 +272,17 @@ fn the_generated_programs_cover_the_interesting_cases() {
             })
             .collect();
         ties += usize::from(ends.windows(2).any(|w| w[0] == w[1]));
+        let mut long_ids = Vec::new();
+        root.visit(&mut |node| {
+            if matches!(node.op, Op::Compute(d) if d >= 512) {
+                long_ids.push(node.id);
+            }
+        });
+        long += usize::from(
+            run.log
+                .iter()
+                .any(|e| matches!(e, Entry::Start(id, _) if long_ids.contains(id))),
+        );
         let mut depth = 0;
         root.visit(&mut |node| {
             if let Op::Call { body, .. } = &node.op {
@@ -265,9 +296,10 @@ fn the_generated_programs_cover_the_interesting_cases() {
         deep += usize::from(depth > 0);
     }
     let share = |n: usize| n * 100 / samples;
-    let seen = [reports, caught, panics, ties, deep].map(share);
+    let seen = [reports, caught, panics, ties, deep, long].map(share);
     println!(
-        "% of programs with reports, caught errors, panics, tied wake-ups, nested calls: {seen:?}"
+        "% of programs with reports, caught errors, panics, tied wake-ups, nested calls, \
+         a computation over half a turn: {seen:?}"
     );
     assert!(seen.iter().all(|&percent| percent >= 5), "{seen:?}");
 }

@@ -9,6 +9,9 @@ use proptest::prelude::*;
 pub enum Op {
     /// Sleep this many milliseconds (0 to 3, so deadlines tie often).
     Sleep(u64),
+    /// Call a chain this many calls deep that returns its depth: up to
+    /// 3000 resumes, more than a turn, so the task's turn ends in it.
+    Compute(u64),
     /// Call a sub-body; catch its error or pass it on.
     Call { body: Body, catch: bool },
     /// Fail with `boom <id>`.
@@ -51,7 +54,7 @@ impl Body {
             f(node);
             match &node.op {
                 Op::Call { body, .. } | Op::Spawn(body) => body.visit(f),
-                Op::Sleep(_) | Op::Fail | Op::Panic | Op::Join { .. } => {}
+                Op::Sleep(_) | Op::Compute(_) | Op::Fail | Op::Panic | Op::Join { .. } => {}
             }
         }
     }
@@ -68,7 +71,7 @@ impl Body {
                 Op::Panic if main_task => node.op = Op::Fail,
                 Op::Call { body, .. } => body.number(next, main_task),
                 Op::Spawn(body) => body.number(next, false),
-                Op::Sleep(_) | Op::Fail | Op::Panic | Op::Join { .. } => {}
+                Op::Sleep(_) | Op::Compute(_) | Op::Fail | Op::Panic | Op::Join { .. } => {}
             }
         }
     }
@@ -84,6 +87,7 @@ pub fn numbered(ops: Vec<Op>) -> Body {
 fn leaf() -> impl Strategy<Value = Op> {
     prop_oneof![
         5 => (0u64..=3).prop_map(Op::Sleep),
+        1 => (0u64..1500).prop_map(Op::Compute),
         2 => Just(Op::Fail),
         1 => Just(Op::Panic),
         3 => (any::<usize>(), any::<bool>()).prop_map(|(pick, catch)| Op::Join { pick, catch }),

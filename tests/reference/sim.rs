@@ -1,7 +1,8 @@
 //! The reference model: what the scheduler must do with a program, written
 //! as plainly as possible. A ready queue (FIFO), timers ordered by deadline
 //! then by the order the sleeps began, a clock that jumps to the next
-//! deadline when nothing is ready, and per task a stack of frames.
+//! deadline when nothing is ready, per task a stack of frames, and turns of
+//! 1024 generator resumes (one `step` is one resume).
 //!
 //! Semantics it states (and the real scheduler must match): a spawned task
 //! and a task woken by `Sleep(0)`, a timer or a finishing task it joins go to
@@ -18,18 +19,25 @@ use super::{Entry, LONG_SLEEP, Observed, ReportKind, live, pick};
 
 type Outcome = Result<u64, String>;
 
-/// What a parked frame is resumed with.
+/// What a frame is resumed with. Every `step` is one generator resume, as
+/// the real trampoline counts them: a turn is [`STEPS_PER_TURN`] of them.
 enum Input {
     Start,
     Woke,
+    Spawned,
     Value(Outcome),
 }
+
+/// The real trampoline's turn, in generator resumes.
+const STEPS_PER_TURN: u32 = 1024;
 
 enum Frame<'p> {
     /// The main task's root: calls the program, then sleeps long.
     Main { got: Option<Outcome> },
     /// A spawned task's root: runs its body and writes down how it ended.
     Task { body: &'p Body },
+    /// A `Compute` chain, this deep below.
+    Chain { depth: u64 },
     /// A body running, at op `pc`.
     Body {
         body: &'p Body,
@@ -111,11 +119,16 @@ impl<'p> Sim<'p> {
         task
     }
 
-    /// Runs a task until it parks or finishes.
+    /// Runs a task until it parks, finishes, or has used its turn (then it
+    /// goes to the back of the ready queue).
     fn turn(&mut self, task: usize, mut input: Input) {
-        while let Some(next) = self.step(task, input) {
-            input = next;
+        for _ in 0..STEPS_PER_TURN {
+            match self.step(task, input) {
+                Some(next) => input = next,
+                None => return,
+            }
         }
+        self.ready.push_back((task, input));
     }
 
     /// Resumes the task's top frame with `input`. `Some`: resume the new top
@@ -141,7 +154,20 @@ impl<'p> Sim<'p> {
                 self.out.results.push((body.id, outcome.clone()));
                 self.complete(task, outcome)
             }
+            (Frame::Chain { depth: 0 }, Input::Start) => self.complete(task, Ok(0)),
+            (Frame::Chain { depth }, Input::Start) => {
+                let below = Frame::Chain { depth: *depth - 1 };
+                self.tasks[task].stack.push(below);
+                Some(Input::Start)
+            }
+            (Frame::Chain { .. }, Input::Value(outcome)) => {
+                self.complete(task, outcome.map(|depth| depth + 1))
+            }
             (Frame::Body { .. }, Input::Start) => self.advance(task),
+            (Frame::Body { body, pc, .. }, Input::Spawned) => {
+                let id = body.nodes[*pc].id;
+                self.end_op(task, id)
+            }
             (Frame::Body { body, pc, .. }, Input::Woke) => {
                 let id = body.nodes[*pc].id;
                 self.end_op(task, id)
@@ -151,11 +177,15 @@ impl<'p> Sim<'p> {
                 let node = &body.nodes[pc];
                 let catch = match node.op {
                     Op::Call { catch, .. } | Op::Join { catch, .. } => catch,
+                    Op::Compute(_) => false,
                     _ => unreachable!("only a call or a join waits for a value"),
                 };
                 self.settle(task, node.id, catch, outcome)
             }
-            (Frame::Task { .. }, Input::Woke) => unreachable!("a task root never sleeps"),
+            (Frame::Task { .. } | Frame::Chain { .. }, Input::Woke)
+            | (Frame::Main { .. } | Frame::Task { .. } | Frame::Chain { .. }, Input::Spawned) => {
+                unreachable!("only a body sleeps or spawns")
+            }
         }
     }
 
@@ -222,6 +252,11 @@ impl<'p> Sim<'p> {
                 None
             }
             Op::Call { body, .. } => self.push(task, body),
+            Op::Compute(depth) => {
+                let depth = *depth;
+                self.tasks[task].stack.push(Frame::Chain { depth });
+                Some(Input::Start)
+            }
             Op::Fail => self.complete(task, Err(format!("boom {}", node.id))),
             Op::Panic => {
                 self.panic(task, format!("panicked: model panic {}", node.id));
@@ -230,7 +265,7 @@ impl<'p> Sim<'p> {
             Op::Spawn(child) => {
                 let child = self.spawn(Frame::Task { body: child });
                 self.body_at(task).3.push(Some(child));
-                self.end_op(task, node.id)
+                Some(Input::Spawned)
             }
             Op::Join { pick: which, .. } => {
                 let (_, _, _, handles) = self.body_at(task);
