@@ -114,6 +114,7 @@
 //! | `clock.rs` | the real and the virtual [`Clock`] |
 //! | `input.rs`, `stdin.rs`, `lines.rs` | the line queue, stdin through mio, the line splitter |
 //! | `observe.rs` | the [`Event`] stream and the [`Observer`] trait |
+//! | `report.rs` | failure reports on stderr, or [`capture_reports`] in tests |
 //! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
 //!
 //! `design.md` in the repository tells the same story at more length, with the
@@ -129,6 +130,7 @@ mod frame;
 mod input;
 mod lines;
 mod observe;
+mod report;
 mod scheduler;
 mod stdin;
 mod task;
@@ -142,5 +144,6 @@ pub use error::{Error, ErrorKind, InputError, RunError};
 pub use frame::Label;
 pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
 pub use observe::{Event, Observer};
+pub use report::capture_reports;
 pub use scheduler::Scheduler;
 pub use task::{TaskId, TaskState};

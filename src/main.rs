@@ -53,6 +53,12 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
 /// The largest n whose fib(n) fits in a `u64`: fib(93) = 12200160415121876738.
 const MAX_N: u64 = 93;
 
+/// How many computations may run at once. Each holds up to 93 frames (a few
+/// KiB); without a cap, `yes 93 | trampoline` would grow until memory runs
+/// out. Past it, the reader waits for the oldest computation before reading
+/// on.
+const MAX_RUNNING: usize = 256;
+
 /// What one line of input asks for.
 #[derive(Debug, PartialEq)]
 enum Request {
@@ -71,13 +77,27 @@ fn parse_request(line: &str) -> Request {
         return Request::Exit;
     }
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Request::Invalid(format!("{text:?} is not a whole number n ≥ 0 (or `exit`)"));
+        return Request::Invalid(format!(
+            "{} is not a whole number n ≥ 0 (or `exit`)",
+            shown(text)
+        ));
     }
     match text.parse::<u64>() {
         Ok(n) if n <= MAX_N => Request::Fib(n),
         _ => Request::Invalid(format!(
-            "{text:?} is too large: fib(n) fits in 64 bits up to n = {MAX_N}"
+            "{} is too large: fib(n) fits in 64 bits up to n = {MAX_N}",
+            shown(text)
         )),
+    }
+}
+
+/// How an error line quotes what was typed: escaped, and cut short when long,
+/// so a megabyte of garbage gets a one-line error, not a megabyte of error.
+fn shown(text: &str) -> String {
+    const KEEP: usize = 32;
+    match text.char_indices().nth(KEEP) {
+        None => format!("{text:?}"),
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &text[..cut], text.len()),
     }
 }
 
@@ -131,7 +151,7 @@ fn read_input(blocking: bool) -> Coroutine<()> {
                 Ok(Some(line)) => line,
                 Ok(None) => break,
                 Err(e) => {
-                    complain(&e.to_string());
+                    complain(&error_chain(&e));
                     continue;
                 }
             };
@@ -141,6 +161,11 @@ fn read_input(blocking: bool) -> Coroutine<()> {
                 Request::Fib(n) if blocking => say(&format!("fib({n}) = {}", blocking_fib(n))),
                 Request::Fib(n) => {
                     running.retain(|task: &trampoline::JoinHandle<()>| !task.is_finished());
+                    if running.len() >= MAX_RUNNING {
+                        // Back-pressure: read no more lines until the oldest
+                        // is done. They wait in the pipe, none is lost.
+                        co.join(running.remove(0)).await?;
+                    }
                     running.push(co.spawn(compute(n)).await?);
                 }
                 Request::Invalid(why) => complain(&why),
@@ -161,15 +186,18 @@ fn main_task(args: Args) -> Coroutine<()> {
     })
 }
 
-/// One line on stdout, flushed at once (also into a pipe). When stdout is
-/// closed (`| head -1`) there is no one left to talk to: exit quietly.
+/// One line on stdout, flushed at once (also into a pipe). When the reader
+/// is gone (`| head -1`) there is no one left to talk to: exit quietly. Any
+/// other write error (`> /dev/full`) is a failure to say so.
 fn say(line: &str) {
     let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{line}")
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
-        std::process::exit(0);
+    match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            complain(&format!("cannot write to standard output: {e}"));
+            std::process::exit(1);
+        }
     }
 }
 
@@ -185,6 +213,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(e) = exit_on_second_signal() {
+        complain(&format!("cannot handle signals: {e}"));
+        return ExitCode::FAILURE;
+    }
     let run = Scheduler::new().and_then(|mut scheduler| {
         scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
         scheduler.run_until_complete(main_task(args))
@@ -197,6 +229,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The first Ctrl-C (or SIGTERM) asks the loop to stop, and it does within a
+/// millisecond, unless something keeps it from looking: `--blocking`'s fib,
+/// or dropping a huge number of tasks on the way out. The second one ends the
+/// process at once, with the same status (130 or 143), whatever it is doing.
+///
+/// signal-hook runs a signal's actions in the order they were registered:
+/// the exit is checked first (the flag is still down on the first signal),
+/// then the flag is raised for the next one.
+fn exit_on_second_signal() -> std::io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let signalled = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, signalled.clone())?;
+        signal_hook::flag::register(signal, signalled.clone())?;
+    }
+    Ok(())
 }
 
 /// An error and its sources, `a: b: c`.
@@ -233,6 +284,17 @@ mod tests {
         ] {
             assert!(matches!(parse_request(bad), Request::Invalid(_)), "{bad}");
         }
+    }
+
+    #[test]
+    fn long_garbage_is_quoted_short() {
+        assert_eq!(shown("abc"), "\"abc\"");
+        let long = "x".repeat(1_000_000);
+        let quoted = shown(&long);
+        assert!(quoted.ends_with("… (1000000 bytes)"), "{quoted}");
+        assert!(quoted.len() < 60, "{quoted}");
+        // Cut on a character boundary, never inside one.
+        assert!(shown(&"é".repeat(100)).starts_with("\"éé"));
     }
 
     #[test]

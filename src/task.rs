@@ -3,7 +3,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::io::Write;
 use std::num::NonZeroU64;
 use std::time::Duration;
 
@@ -147,8 +146,8 @@ pub(crate) fn describe(error: &Error) -> String {
     }
 }
 
-/// Writes one line on stderr for the user: a task failure nobody else will see.
-/// A closed stderr is ignored; there is nowhere left to report to.
+/// Writes one line on stderr for the user: a task failure nobody else will see
+/// (or into [`capture_reports`](crate::capture_reports) in a test).
 pub(crate) fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    crate::report::write(line);
 }
