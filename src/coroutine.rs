@@ -137,7 +137,7 @@ pub struct Co {
 
 impl Co {
     /// Yields `command` and returns what the coroutine is resumed with.
-    async fn yield_(&self, command: Command) -> Resume {
+    pub(crate) async fn yield_(&self, command: Command) -> Resume {
         self.airlock.yield_(command).await
     }
 
@@ -300,7 +300,7 @@ impl fmt::Debug for Co {
 
 /// Turns a resume value that is not the answer to `command` into the error
 /// it must be: one thrown into the coroutine at its suspension point.
-fn thrown(command: &str, resume: Resume) -> Error {
+pub(crate) fn thrown(command: &str, resume: Resume) -> Error {
     match resume {
         Resume::Failed(error) => error,
         other => panic!("BUG: the trampoline answered `{command}` with {other:?}"),
