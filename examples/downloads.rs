@@ -70,7 +70,7 @@ fn get_flag(server: SocketAddr, cc: &'static str) -> Coroutine<Option<Vec<u8>>> 
             ));
         };
         let status = status_line
-            .splitn(3, ' ')
+            .split(' ')
             .nth(1)
             .unwrap_or_default()
             .to_string();
