@@ -4,28 +4,11 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// `target/debug/examples/NAME`, next to this test's own binary. A plain
-/// `cargo test` builds the examples first, `cargo test --test ...` does not:
-/// so we ask cargo to build it (a no-op when it is fresh).
-fn example(name: &str) -> PathBuf {
-    let mut path = std::env::current_exe().unwrap();
-    path.pop();
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    let path = path.join("examples").join(name);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--quiet", "--example", name])
-        .status()
-        .unwrap();
-    assert!(built.success(), "cannot build the {name} example");
-    path
-}
+mod common;
+use common::{Killed, example};
 
 /// A client: a line reader with a timeout, and the socket to write to.
 struct Client {
@@ -59,16 +42,6 @@ impl Client {
     }
 }
 
-/// Kills the server if the test fails half-way.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn several_clients_at_once_then_shutdown() {
     let mut child = Command::new(example("tcp_server"))
@@ -79,7 +52,7 @@ fn several_clients_at_once_then_shutdown() {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut server = Server(child);
+    let mut server = Killed(child);
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     let port: u16 = first
