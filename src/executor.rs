@@ -95,6 +95,12 @@ impl Executor {
         Ok(())
     }
 
+    /// The task at `key` no longer waits for its job (an error was thrown
+    /// into it): the job runs to its end, and its result is dropped.
+    pub(crate) fn forget(&mut self, key: usize, id: TaskId) {
+        self.waiting.retain(|_, waiter| *waiter != (key, id));
+    }
+
     /// Whether a task waits for a job: the loop must not call that a deadlock.
     pub(crate) fn in_flight(&self) -> bool {
         !self.waiting.is_empty()
@@ -104,10 +110,10 @@ impl Executor {
     pub(crate) fn finished(&mut self) -> Vec<(usize, TaskId, Resume)> {
         let mut done = Vec::new();
         while let Ok((number, output)) = self.results.try_recv() {
-            let (key, id) = self
-                .waiting
-                .remove(&number)
-                .expect("BUG: every result answers a job that was submitted");
+            // A job whose task stopped waiting (see `forget`): drop its result.
+            let Some((key, id)) = self.waiting.remove(&number) else {
+                continue;
+            };
             let resume = match output {
                 Ok(value) => Resume::Returned(Value::Boxed(value)),
                 Err(message) => Resume::Failed(ErrorKind::Panicked(message).into()),

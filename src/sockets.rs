@@ -135,6 +135,23 @@ impl Sockets {
         }
     }
 
+    /// The task at `key` no longer waits on its socket (an error was thrown
+    /// into it): free the slot, so its next operation there is not "busy".
+    /// A scan of the table, but only for this rare case: readiness wake-ups
+    /// have taken their slot already.
+    pub(crate) fn forget(&mut self, key: usize, id: TaskId) {
+        let mine = |slot: &Option<Parked>| matches!(slot, Some(p) if (p.key, p.id) == (key, id));
+        for (_, socket) in self.table.iter_mut() {
+            if mine(&socket.reader) {
+                socket.reader = None;
+            }
+            if mine(&socket.writer) {
+                socket.writer = None;
+                socket.output.clear();
+            }
+        }
+    }
+
     /// The tasks to wake: answered by a readiness event or a `close`.
     pub(crate) fn take_woken(&mut self) -> Vec<(usize, TaskId, Resume)> {
         std::mem::take(&mut self.woken)

@@ -190,14 +190,14 @@ impl Trampoline {
     /// closed under them.
     pub(crate) fn wake_sockets_waiters(&mut self) {
         for (key, id, resume) in self.sockets.take_woken() {
-            self.wake(key, id, resume);
+            self.wake_from_io(key, id, resume);
         }
     }
 
     /// Wakes the tasks whose closures have finished on the pool.
     pub(crate) fn wake_executor_waiters(&mut self) {
         for (key, id, resume) in self.executor.finished() {
-            self.wake(key, id, resume);
+            self.wake_from_io(key, id, resume);
         }
     }
 
@@ -285,12 +285,31 @@ impl Trampoline {
     pub(crate) fn wake(&mut self, key: usize, id: TaskId, resume: Resume) {
         match self.tasks.get_mut(key) {
             Some(task) if task.id == id => {
+                let on_io = matches!(
+                    task.state,
+                    TaskState::WaitingForSocket | TaskState::WaitingForExecutor
+                );
                 task.state = TaskState::Ready;
                 self.ready.push_back((key, resume));
+                if on_io {
+                    // Woken by something else than its IO (an error thrown
+                    // in): its socket or job must not answer it later.
+                    self.sockets.forget(key, id);
+                    self.executor.forget(key, id);
+                }
                 self.emit(|| Event::Woken { task: id });
             }
             _ => {}
         }
+    }
+
+    /// Wakes a task whose socket operation or job is done. Its IO wait is
+    /// over already, so `wake` has nothing to forget.
+    fn wake_from_io(&mut self, key: usize, id: TaskId, resume: Resume) {
+        if let Some(task) = self.tasks.get_mut(key) {
+            task.state = TaskState::Ready;
+        }
+        self.wake(key, id, resume);
     }
 
     /// Moves every task whose sleep has ended by `now` to the ready queue, in
