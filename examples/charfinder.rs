@@ -1,4 +1,4 @@
-//! The seed's `tcp_charfinder.py` (article 004, Example 18-14): a TCP
+//! The seed's `tcp_charfinder.py` (seed `004_221af7cd32b1e56f.txt`, Example 18-14): a TCP
 //! server that answers words with the Unicode characters whose names contain
 //! them all, many clients at once on one thread.
 //!

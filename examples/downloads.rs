@@ -1,4 +1,4 @@
-//! The seed's `flags2_asyncio.py` (article 004, "Enhancing the asyncio
+//! The seed's `flags2_asyncio.py` (seed `004_221af7cd32b1e56f.txt`, "Enhancing the asyncio
 //! downloader script"): download N flags with at most `--concurrency`
 //! requests in flight, handle each result as soon as it completes, report
 //! every error with its cause, and show a progress bar (on stderr).

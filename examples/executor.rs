@@ -1,4 +1,4 @@
-//! The seed's `run_in_executor` (article 004, `flags2_asyncio_executor.py`:
+//! The seed's `run_in_executor` (seed `004_221af7cd32b1e56f.txt`, `flags2_asyncio_executor.py`:
 //! `loop.run_in_executor(None, save_flag, image, filename)`): blocking file
 //! writes go to a thread pool, so a timer on the loop keeps ticking while the
 //! disk works.

@@ -1,4 +1,4 @@
-//! The seed's ipify client (article 000, "get_my_ip_address"): an HTTP/1.1
+//! The seed's ipify client (seed `000_b9df22a678fa2ed1.txt`, "get_my_ip_address"): an HTTP/1.1
 //! GET written by hand over raw TCP, then the status line, the headers and a
 //! JSON body read back, each step a sub-coroutine whose error reaches the top
 //! like a synchronous exception would.

@@ -1,4 +1,4 @@
-//! The seed's TCP command server (article 002, `ServerProtocol` on
+//! The seed's TCP command server (seed `002_09353e10a6131105.txt`, `ServerProtocol` on
 //! `loop.create_server(..., '127.0.0.1', 8000)`): it greets `Welcome.`,
 //! answers `add 3 5` with `8`, an unknown command with `Invalid command: ...`,
 //! and `shutdown` with `Okay. Shutting down.`, after which the server exits.

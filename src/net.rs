@@ -77,11 +77,66 @@ impl Drop for Ticket {
 
 /// A listening TCP socket, from [`Co::listen`]. Clones share the socket; it
 /// is closed by [`Co::close_listener`] or when the last clone is dropped.
+///
+/// A server is an accept loop that starts a task per client:
+///
+/// ```
+/// use trampoline::{Connection, Coroutine, Scheduler};
+///
+/// fn greet(connection: Connection) -> Coroutine<()> {
+///     Coroutine::new(move |co| async move {
+///         co.write_all(&connection, "Welcome.\n").await?;
+///         co.close(&connection).await
+///     })
+/// }
+///
+/// let main = Coroutine::new(|co| async move {
+///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+///     let server = listener.clone();
+///     let serve = co
+///         .spawn(Coroutine::new(move |co| async move {
+///             for _ in 0..3 {
+///                 let connection = co.accept(&server).await?;
+///                 drop(co.spawn(greet(connection)).await?);
+///             }
+///             Ok(())
+///         }))
+///         .await?;
+///     let mut greetings = Vec::new();
+///     for _ in 0..3 {
+///         let client = co.connect(listener.local_addr()).await?;
+///         greetings.push(co.read_line_from(&client).await?);
+///     }
+///     co.join(serve).await?;
+///     Ok(greetings)
+/// });
+/// let greetings = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+/// assert!(greetings.iter().all(|g| g.as_deref() == Some("Welcome.")));
+/// ```
 #[derive(Clone)]
 pub struct Listener(Rc<Ticket>);
 
 /// A TCP connection, from [`Co::accept`] or [`Co::connect`]. Clones share the
 /// connection; it is closed by [`Co::close`] or when the last clone is dropped.
+/// One task may read it while another writes it; two readers at once get an
+/// error.
+///
+/// ```
+/// use trampoline::{Coroutine, Scheduler};
+///
+/// let main = Coroutine::new(|co| async move {
+///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+///     let client = co.connect(listener.local_addr()).await?;
+///     let server_side = co.accept(&listener).await?;
+///     let reader = client.clone();
+///     let read = co
+///         .spawn(Coroutine::new(move |co| async move { co.read_line_from(&reader).await }))
+///         .await?;
+///     co.write_all(&server_side, "8\n").await?;
+///     co.join(read).await
+/// });
+/// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap().as_deref(), Some("8"));
+/// ```
 #[derive(Clone)]
 pub struct Connection(Rc<Ticket>);
 
