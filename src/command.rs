@@ -9,7 +9,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::executor::Job;
 use crate::frame::Frame;
+use crate::net::NetOp;
 use crate::task::Completion;
 use crate::value::Value;
 
@@ -31,6 +33,11 @@ pub(crate) enum Command {
     Now,
     /// Resume me with the time since the Unix epoch, by the loop's clock.
     UnixTime,
+    /// Do this with a socket; resume me when it is done (`net.rs`).
+    Net(NetOp),
+    /// Run this closure on the thread pool; resume me with its value
+    /// (`executor.rs`).
+    RunInExecutor(Job),
 }
 
 /// What a coroutine is resumed with: the answer to the command it yielded.

@@ -135,9 +135,9 @@ impl Co {
     /// Yields `command` and returns the future of what the coroutine is
     /// resumed with: genawaiter's own, no `async` layer of ours in between.
     /// genawaiter stores the command at once, so this is only called inside
-    /// the `async fn`s below, which run when awaited.
+    /// the `async fn`s of `Co` (here, in `net.rs`, ...), which run when awaited.
     #[inline]
-    fn yield_(&self, command: Command) -> impl Future<Output = Resume> + '_ {
+    pub(crate) fn yield_(&self, command: Command) -> impl Future<Output = Resume> + '_ {
         self.airlock.yield_(command)
     }
 
@@ -300,7 +300,7 @@ impl fmt::Debug for Co {
 
 /// Turns a resume value that is not the answer to `command` into the error
 /// it must be: one thrown into the coroutine at its suspension point.
-fn thrown(command: &str, resume: Resume) -> Error {
+pub(crate) fn thrown(command: &str, resume: Resume) -> Error {
     match resume {
         Resume::Failed(error) => error,
         other => panic!("BUG: the trampoline answered `{command}` with {other:?}"),

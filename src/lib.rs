@@ -113,6 +113,8 @@
 //! | `timers.rs` | sleeping tasks by deadline, FIFO on ties |
 //! | `clock.rs` | the real and the virtual [`Clock`] |
 //! | `input.rs`, `stdin.rs`, `lines.rs` | the line queue, stdin through mio, the line splitter |
+//! | `net.rs`, `sockets.rs` | TCP: the [`Listener`] and [`Connection`] handles and their `co` methods; the socket table woken by mio |
+//! | `executor.rs` | `co.run_in_executor`: blocking closures on a thread pool, results back through a `mio::Waker` |
 //! | `observe.rs` | the [`Event`] stream and the [`Observer`] trait |
 //! | `report.rs` | failure reports on stderr, or [`capture_reports`] in tests |
 //! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
@@ -126,12 +128,15 @@ mod clock;
 mod command;
 mod coroutine;
 mod error;
+mod executor;
 mod frame;
 mod input;
 mod lines;
+mod net;
 mod observe;
 mod report;
 mod scheduler;
+mod sockets;
 mod stdin;
 mod task;
 mod timers;
@@ -143,6 +148,7 @@ pub use coroutine::{Co, Coroutine, JoinHandle};
 pub use error::{Error, ErrorKind, InputError, RunError};
 pub use frame::Label;
 pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
+pub use net::{Connection, Listener};
 pub use observe::{Event, Observer};
 pub use report::capture_reports;
 pub use scheduler::Scheduler;

@@ -11,6 +11,7 @@ use signal_hook_mio::v1_0::Signals;
 use crate::clock::Clock;
 use crate::coroutine::Coroutine;
 use crate::error::RunError;
+use crate::executor::EXECUTOR;
 use crate::observe::Observer;
 use crate::stdin::{STDIN, StdinSource};
 use crate::trampoline::Trampoline;
@@ -79,9 +80,10 @@ impl Scheduler {
     /// let scheduler = trampoline::Scheduler::with_clock(trampoline::Clock::virtual_at_zero()).unwrap();
     /// ```
     pub fn with_clock(clock: Clock) -> Result<Self, RunError> {
+        let poll = Poll::new().map_err(RunError::Setup)?;
         Ok(Scheduler {
-            trampoline: Trampoline::new(clock),
-            poll: Poll::new().map_err(RunError::Setup)?,
+            trampoline: Trampoline::new(clock, poll.registry()).map_err(RunError::Setup)?,
+            poll,
             events: Events::with_capacity(16),
             stdin: None,
             signals: None,
@@ -174,10 +176,12 @@ impl Scheduler {
     /// first. A virtual clock jumps to the deadline instead of sleeping.
     fn wait_for_something(&mut self, now: Duration) -> Result<(), RunError> {
         let deadline = self.trampoline.timers.next_deadline();
-        let input_possible =
-            self.trampoline.input.has_waiters() && !self.trampoline.input.has_ended();
+        let wake_possible = (self.trampoline.input.has_waiters()
+            && !self.trampoline.input.has_ended())
+            || self.trampoline.sockets.has_waiters()
+            || self.trampoline.executor.in_flight();
         match deadline {
-            None if !input_possible => return Err(RunError::Deadlock),
+            None if !wake_possible => return Err(RunError::Deadlock),
             Some(deadline) if self.trampoline.clock.is_virtual() => {
                 self.poll_io(Some(Duration::ZERO))?;
                 if self.trampoline.ready.is_empty() {
@@ -205,8 +209,15 @@ impl Scheduler {
             match event.token() {
                 STDIN => stdin_readable = true,
                 SIGNALS => signal = self.signals.as_mut().and_then(|s| s.pending().next()),
-                _ => {}
+                EXECUTOR => {}
+                socket => self.trampoline.sockets.ready(socket),
             }
+        }
+        self.trampoline.wake_sockets_waiters();
+        // Always look, not only on the waker's event: a result whose wake-up
+        // failed is still delivered.
+        if self.trampoline.executor.in_flight() {
+            self.trampoline.wake_executor_waiters();
         }
         if let Some(signal) = signal {
             return Err(RunError::Interrupted(signal));

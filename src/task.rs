@@ -60,6 +60,10 @@ pub enum TaskState {
     WaitingForInput,
     /// Parked until that task finishes.
     Joining(TaskId),
+    /// Parked until a socket is ready (accept, read, write, connect).
+    WaitingForSocket,
+    /// Parked until its closure has run on the thread pool.
+    WaitingForExecutor,
 }
 
 /// A live task: its stack of suspended generators, innermost last.

@@ -17,9 +17,12 @@ use slab::Slab;
 use crate::clock::Clock;
 use crate::command::{Command, Resume};
 use crate::error::{Error, ErrorKind};
+use crate::executor::{Executor, Job};
 use crate::frame::Frame;
 use crate::input::{Delivery, InputQueue};
+use crate::net::NetOp;
 use crate::observe::{Event, Observers};
+use crate::sockets::Sockets;
 use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
 use crate::timers::Timers;
 use crate::value::Outcome;
@@ -40,20 +43,26 @@ pub(crate) struct Trampoline {
     pub(crate) input: InputQueue,
     pub(crate) clock: Clock,
     pub(crate) observers: Observers,
+    pub(crate) sockets: Sockets,
+    pub(crate) executor: Executor,
     next_id: TaskId,
 }
 
 impl Trampoline {
-    pub(crate) fn new(clock: Clock) -> Self {
-        Trampoline {
+    /// `registry` is the scheduler's poller: sockets and the executor's
+    /// waker register with it.
+    pub(crate) fn new(clock: Clock, registry: &mio::Registry) -> std::io::Result<Self> {
+        Ok(Trampoline {
             tasks: Slab::new(),
             ready: VecDeque::new(),
             timers: Timers::default(),
             input: InputQueue::default(),
             clock,
             observers: Observers::default(),
+            sockets: Sockets::new(registry.try_clone()?),
+            executor: Executor::new(registry)?,
             next_id: TaskId::first(),
-        }
+        })
     }
 
     /// Creates a task whose stack is `root` and queues it.
@@ -151,6 +160,44 @@ impl Trampoline {
             },
             Command::Now => Some(Resume::Now(self.clock.now())),
             Command::UnixTime => Some(Resume::Now(self.clock.unix_time())),
+            Command::Net(op) => self.net(key, op),
+            Command::RunInExecutor(job) => self.run_in_executor(key, job),
+        }
+    }
+
+    /// A socket operation: done at once, or the task parks on the socket.
+    fn net(&mut self, key: usize, op: NetOp) -> Option<Resume> {
+        let answer = self.sockets.start(op, key, self.tasks[key].id);
+        self.wake_sockets_waiters();
+        if answer.is_none() {
+            self.park(key, TaskState::WaitingForSocket);
+        }
+        answer
+    }
+
+    /// Hands a closure to the pool; the task parks until its result is back.
+    fn run_in_executor(&mut self, key: usize, job: Job) -> Option<Resume> {
+        match self.executor.submit(job, key, self.tasks[key].id) {
+            Ok(()) => {
+                self.park(key, TaskState::WaitingForExecutor);
+                None
+            }
+            Err(error) => Some(Resume::Failed(error.into())),
+        }
+    }
+
+    /// Wakes the tasks whose socket operation finished or whose socket was
+    /// closed under them.
+    pub(crate) fn wake_sockets_waiters(&mut self) {
+        for (key, id, resume) in self.sockets.take_woken() {
+            self.wake_from_io(key, id, resume);
+        }
+    }
+
+    /// Wakes the tasks whose closures have finished on the pool.
+    pub(crate) fn wake_executor_waiters(&mut self) {
+        for (key, id, resume) in self.executor.finished() {
+            self.wake_from_io(key, id, resume);
         }
     }
 
@@ -239,12 +286,31 @@ impl Trampoline {
     pub(crate) fn wake(&mut self, key: usize, id: TaskId, resume: Resume) {
         match self.tasks.get_mut(key) {
             Some(task) if task.id == id => {
+                let on_io = matches!(
+                    task.state,
+                    TaskState::WaitingForSocket | TaskState::WaitingForExecutor
+                );
                 task.state = TaskState::Ready;
                 self.ready.push_back((key, resume));
+                if on_io {
+                    // Woken by something else than its IO (an error thrown
+                    // in): its socket or job must not answer it later.
+                    self.sockets.forget(key, id);
+                    self.executor.forget(key, id);
+                }
                 self.emit(|| Event::Woken { task: id });
             }
             _ => {}
         }
+    }
+
+    /// Wakes a task whose socket operation or job is done. Its IO wait is
+    /// over already, so `wake` has nothing to forget.
+    fn wake_from_io(&mut self, key: usize, id: TaskId, resume: Resume) {
+        if let Some(task) = self.tasks.get_mut(key) {
+            task.state = TaskState::Ready;
+        }
+        self.wake(key, id, resume);
     }
 
     /// Moves every task whose sleep has ended by `now` to the ready queue, in
