@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::frame::Frame;
+use crate::snapshot::TaskInfo;
 use crate::task::Completion;
 use crate::value::Value;
 
@@ -31,6 +32,8 @@ pub(crate) enum Command {
     Now,
     /// Resume me with the time since the Unix epoch, by the loop's clock.
     UnixTime,
+    /// Resume me with a snapshot of every live task (`ps`).
+    Tasks,
 }
 
 /// What a coroutine is resumed with: the answer to the command it yielded.
@@ -54,4 +57,6 @@ pub(crate) enum Resume {
     Spawned(Rc<Completion>),
     /// The clock reading asked for by `Now` or `UnixTime`.
     Now(Duration),
+    /// The live tasks asked for by `Tasks`.
+    Tasks(Vec<TaskInfo>),
 }

@@ -113,7 +113,9 @@
 //! | `timers.rs` | sleeping tasks by deadline, FIFO on ties |
 //! | `clock.rs` | the real and the virtual [`Clock`] |
 //! | `input.rs`, `stdin.rs`, `lines.rs` | the line queue, stdin through mio, the line splitter |
-//! | `observe.rs` | the [`Event`] stream and the [`Observer`] trait |
+//! | `observe/` | the [`Event`] stream, the [`Observer`] trait, and the observers: trace, Perfetto timeline, stats, progress |
+//! | `snapshot.rs` | `ps`: every live task's state and stack ([`Co::tasks`], [`ps_table`]) |
+//! | `script.rs` | scripted input under the virtual clock ([`Script`], [`Scheduler::scripted`]) |
 //! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
 //!
 //! `design.md` in the repository tells the same story at more length, with the
@@ -128,8 +130,10 @@ mod error;
 mod frame;
 mod input;
 mod lines;
-mod observe;
+pub mod observe;
 mod scheduler;
+mod script;
+mod snapshot;
 mod stdin;
 mod task;
 mod timers;
@@ -143,4 +147,6 @@ pub use frame::Label;
 pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
 pub use observe::{Event, Observer};
 pub use scheduler::Scheduler;
+pub use script::{Script, ScriptError};
+pub use snapshot::{TaskInfo, ps_table};
 pub use task::{TaskId, TaskState};

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
+use std::time::Instant;
 
 use genawaiter::GeneratorState;
 use slab::Slab;
@@ -20,6 +21,7 @@ use crate::error::{Error, ErrorKind};
 use crate::frame::Frame;
 use crate::input::{Delivery, InputQueue};
 use crate::observe::{Event, Observers};
+use crate::snapshot::snapshot;
 use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
 use crate::timers::Timers;
 use crate::value::Outcome;
@@ -83,7 +85,11 @@ impl Trampoline {
                 .stack
                 .last_mut()
                 .expect("BUG: a live task's stack is never empty");
+            let timed = self.observers.times_steps().then(Instant::now);
             let step = catch_unwind(AssertUnwindSafe(|| top.resume(resume)));
+            if let Some(started) = timed {
+                self.stepped(key, started.elapsed());
+            }
             let next = match step {
                 Ok(GeneratorState::Yielded(command)) => self.interpret(key, command),
                 Ok(GeneratorState::Complete(outcome)) => self.pop(key, outcome),
@@ -151,6 +157,7 @@ impl Trampoline {
             },
             Command::Now => Some(Resume::Now(self.clock.now())),
             Command::UnixTime => Some(Resume::Now(self.clock.unix_time())),
+            Command::Tasks => Some(Resume::Tasks(snapshot(&self.tasks))),
         }
     }
 
@@ -266,6 +273,20 @@ impl Trampoline {
         for ((key, id), delivery) in deliveries {
             self.wake(key, id, line(delivery));
         }
+    }
+
+    /// Tells the observers who want it how long the top frame's step took
+    /// (it is still on top: a push or pop happens after this).
+    fn stepped(&mut self, key: usize, took: std::time::Duration) {
+        let task = &self.tasks[key];
+        let (id, depth) = (task.id, task.stack.len());
+        let label = task.stack[depth - 1].label();
+        self.emit(|| Event::Stepped {
+            task: id,
+            label,
+            depth,
+            took,
+        });
     }
 
     fn park(&mut self, key: usize, state: TaskState) {
