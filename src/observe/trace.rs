@@ -114,7 +114,19 @@ impl<W: Write> Trace<W> {
                 };
                 (task, verb, format!("{at}  ({state})"))
             }
-            Event::Woken { task } => (task, "wake", stack(&mut self.stacks, task)),
+            Event::Woken { task } => {
+                let why = match self.stacks.get(task).parked {
+                    Some(TaskState::Sleeping { .. }) => "timer".to_string(),
+                    Some(TaskState::WaitingForInput) => "a line arrived".to_string(),
+                    Some(TaskState::Joining(other)) => format!("task {other} finished"),
+                    _ => "woken".to_string(),
+                };
+                (
+                    task,
+                    "wake",
+                    format!("{}  ({why})", stack(&mut self.stacks, task)),
+                )
+            }
             Event::Stepped { .. } => return None,
             Event::Finished {
                 task,
