@@ -48,7 +48,8 @@ struct Args {
 
     /// Write a timeline to FILE in Chrome Trace Event Format: open it in
     /// ui.perfetto.dev or chrome://tracing. One track per task, one slice per
-    /// generator on its stack.
+    /// generator on its stack; a step that holds the loop more than 20 ms is
+    /// a slice of its own.
     #[arg(long, value_name = "FILE")]
     trace_json: Option<PathBuf>,
 
@@ -159,10 +160,12 @@ fn coroutines_of_fib(n: u64) -> u128 {
 }
 
 /// Where the demo's lines go: stdout for results, stderr for complaints,
-/// and a progress bar on stderr that every line erases first.
-#[derive(Clone, Debug, Default)]
+/// and a progress bar on stderr that every line erases first. The trace's
+/// buffer is flushed before a line, so on a terminal they appear in order.
+#[derive(Clone, Default)]
 struct Console {
     progress: Option<ProgressHandle>,
+    trace: Option<Rc<RefCell<Trace<std::io::Stderr>>>>,
 }
 
 impl Console {
@@ -188,6 +191,9 @@ impl Console {
     fn clear_progress(&self) {
         if let Some(progress) = &self.progress {
             progress.clear();
+        }
+        if let Some(trace) = &self.trace {
+            let _ = trace.borrow_mut().flush();
         }
     }
 }
@@ -271,6 +277,9 @@ fn complain(why: &str) {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A step longer than this is drawn on the timeline: it held the loop.
+const LONG_STEP: Duration = Duration::from_millis(20);
+
 /// The observers the flags asked for, kept to be finished after the run.
 #[derive(Default)]
 struct Watchers {
@@ -289,12 +298,14 @@ impl Watchers {
             let trace = Trace::new(std::io::stderr()).max_depth(args.trace_depth);
             let trace = Rc::new(RefCell::new(trace));
             scheduler.observe(trace.clone());
+            console.trace = Some(trace.clone());
             watchers.trace = Some(trace);
         }
         if let Some(path) = &args.trace_json {
             let timeline = ChromeTrace::create(path)
                 .map_err(|e| format!("cannot create {}: {e}", path.display()))?
-                .max_depth(args.trace_depth);
+                .max_depth(args.trace_depth)
+                .mark_steps_over(LONG_STEP);
             let timeline = Rc::new(RefCell::new(timeline));
             scheduler.observe(timeline.clone());
             watchers.timeline = Some((path.clone(), timeline));

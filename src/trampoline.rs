@@ -79,6 +79,8 @@ impl Trampoline {
     /// or has used its turn.
     pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
         self.tasks[key].state = TaskState::Running;
+        let id = self.tasks[key].id;
+        self.emit(|| Event::Resumed { task: id });
         for _ in 0..STEPS_PER_TURN {
             let task = &mut self.tasks[key];
             let top = task

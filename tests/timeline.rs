@@ -57,7 +57,7 @@ fn tracks(json: &str) -> BTreeMap<u64, Track> {
                 assert!(*depth > 0, "an end without a begin on track {tid}");
                 *depth -= 1;
             }
-            "i" => {}
+            "i" | "X" => {}
             other => panic!("unexpected phase {other}"),
         }
     }

@@ -23,6 +23,10 @@ use crate::task::{TaskId, TaskState, describe};
 
 /// Frames deeper than this are not recorded unless asked: enough to see
 /// who called whom, small enough that a big computation stays a small file.
+///
+/// ```
+/// assert_eq!(trampoline::observe::DEFAULT_DEPTH, 8);
+/// ```
 pub const DEFAULT_DEPTH: usize = 8;
 
 /// Writes the event stream as a Chrome/Perfetto trace.
@@ -49,6 +53,8 @@ pub struct ChromeTrace<W: Write> {
     /// The first write error; the rest of the trace is dropped after it.
     error: Option<io::Error>,
     line: String,
+    /// Steps longer than this are drawn as slices of their own.
+    long_step: Option<Duration>,
 }
 
 impl ChromeTrace<File> {
@@ -78,6 +84,7 @@ impl<W: Write> ChromeTrace<W> {
             last_at: Duration::ZERO,
             error: None,
             line: String::new(),
+            long_step: None,
         };
         trace.write(concat!(
             "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n",
@@ -94,6 +101,20 @@ impl<W: Write> ChromeTrace<W> {
     /// ```
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth.max(1);
+        self
+    }
+
+    /// Draws every step that held the loop longer than `threshold` as a
+    /// slice of its own, `held the loop: read_input`, so a blocking call
+    /// shows on the timeline. Costs two clock reads per step
+    /// ([`Observer::wants_steps`]).
+    ///
+    /// ```
+    /// let trace = trampoline::observe::ChromeTrace::new(Vec::new())
+    ///     .mark_steps_over(std::time::Duration::from_millis(5));
+    /// ```
+    pub fn mark_steps_over(mut self, threshold: Duration) -> Self {
+        self.long_step = Some(threshold);
         self
     }
 
@@ -159,6 +180,21 @@ impl<W: Write> ChromeTrace<W> {
         }
     }
 
+    /// A complete slice (`"X"`) for a step that held the loop; the step ended
+    /// at `at`.
+    fn long(&mut self, at: Duration, task: TaskId, label: &str, took: Duration) {
+        let start = at.saturating_sub(took).as_nanos();
+        let took = took.as_nanos();
+        let name = json_string(&format!("held the loop: {label}"));
+        self.write(&format!(
+            ",\n{{\"ph\":\"X\",\"pid\":1,\"tid\":{task},\"ts\":{}.{:03},\"dur\":{}.{:03},\"name\":{name}}}",
+            start / 1000,
+            start % 1000,
+            took / 1000,
+            took % 1000
+        ));
+    }
+
     fn instant(&mut self, task: TaskId, name: &str) {
         let rest = format!(",\"s\":\"t\",\"name\":{}", json_string(name));
         self.event(task, "i", &rest);
@@ -166,6 +202,10 @@ impl<W: Write> ChromeTrace<W> {
 }
 
 impl<W: Write> Observer for ChromeTrace<W> {
+    fn wants_steps(&self) -> bool {
+        self.long_step.is_some()
+    }
+
     fn on_event(&mut self, at: Duration, event: &Event<'_>) {
         if self.out.is_none() {
             return;
@@ -210,7 +250,14 @@ impl<W: Write> Observer for ChromeTrace<W> {
                 };
                 self.instant(task, &why);
             }
-            Event::Stepped { .. } => {}
+            Event::Resumed { .. } => {}
+            Event::Stepped {
+                task, label, took, ..
+            } => {
+                if self.long_step.is_some_and(|threshold| took > threshold) {
+                    self.long(at, task, &label.to_string(), took);
+                }
+            }
             Event::Finished { task, error, .. } => {
                 // A panic drops the frames without popping them one by one.
                 let open = self.stacks.get(task).frames.len().min(self.max_depth);

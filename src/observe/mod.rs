@@ -78,6 +78,13 @@ pub enum Event<'a> {
         /// The task.
         task: TaskId,
     },
+    /// A ready task got its turn: its top generator is about to be resumed
+    /// (and keeps running, step after step, until it parks, finishes or has
+    /// used its turn).
+    Resumed {
+        /// The task.
+        task: TaskId,
+    },
     /// A generator was resumed and ran one step, until it yielded its next
     /// command or completed. Only sent when an observer asks for it
     /// ([`Observer::wants_steps`]): timing every step costs two clock reads.

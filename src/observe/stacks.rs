@@ -7,6 +7,7 @@
 //! and time only while somebody observes.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::frame::Label;
 use crate::observe::Event;
@@ -24,7 +25,29 @@ pub(crate) struct Shadow {
 /// Every live task's shadow.
 #[derive(Debug, Default)]
 pub(crate) struct Stacks {
-    tasks: HashMap<TaskId, Shadow>,
+    tasks: HashMap<TaskId, Shadow, BuildHasherDefault<IdHasher>>,
+}
+
+/// Task ids are unique small numbers: one multiplication spreads them. (std's
+/// SipHash, made to resist chosen keys, costs more than the rest of an
+/// event here.)
+#[derive(Debug, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 impl Stacks {
@@ -42,7 +65,7 @@ impl Stacks {
                 self.get(task).frames.pop();
             }
             Event::Parked { task, state } => self.get(task).parked = Some(state),
-            Event::Woken { .. } | Event::Stepped { .. } => {}
+            Event::Woken { .. } | Event::Resumed { .. } | Event::Stepped { .. } => {}
             Event::Finished { task, .. } => {
                 self.tasks.remove(&task);
             }

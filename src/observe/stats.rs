@@ -12,6 +12,10 @@ use crate::observe::{Event, Observer};
 use crate::task::{TaskId, TaskState, report};
 
 /// A step that holds the loop longer than this gets a warning on stderr.
+///
+/// ```
+/// assert_eq!(trampoline::observe::SLOW_STEP.as_millis(), 100);
+/// ```
 pub const SLOW_STEP: Duration = Duration::from_millis(100);
 
 /// Counts what the loop does; [`report`](Self::report) sums it up.
@@ -161,7 +165,10 @@ impl Observer for Stats {
             Event::Finished { task, .. } => {
                 self.sleeping.remove(&task);
             }
-            Event::Returned { .. } | Event::Threw { .. } | Event::Parked { .. } => {}
+            Event::Returned { .. }
+            | Event::Threw { .. }
+            | Event::Parked { .. }
+            | Event::Resumed { .. } => {}
         }
     }
 

@@ -127,6 +127,7 @@ impl<W: Write> Trace<W> {
                     format!("{}  ({why})", stack(&mut self.stacks, task)),
                 )
             }
+            Event::Resumed { task } => (task, "resume", stack(&mut self.stacks, task)),
             Event::Stepped { .. } => return None,
             Event::Finished {
                 task,
