@@ -97,6 +97,37 @@
 //! assert_eq!(scheduler.run_until_complete(deep(100_000)).unwrap(), 100_000);
 //! ```
 //!
+//! # Seeing it: scripted runs, `ps`, observers
+//!
+//! [`Scheduler::scripted`] runs a program on the virtual clock with input
+//! lines arriving at given times ([`Script`]), so a test can assert an exact
+//! transcript. [`Co::tasks`] is `ps`: every live task with its state and its
+//! stack of suspended generators. Everything else that watches the loop is
+//! an [`Observer`] of its [`Event`]s ([`observe`] has a text trace, a
+//! Perfetto timeline, stats and a progress bar).
+//!
+//! ```
+//! use std::time::Duration;
+//! use trampoline::{Coroutine, Scheduler, Script, ps_table};
+//!
+//! fn napper() -> Coroutine<()> {
+//!     Coroutine::new(|co| async move { co.sleep(Duration::from_secs(9)).await })
+//! }
+//! let main = Coroutine::new(|co| async move {
+//!     co.spawn(napper()).await?;
+//!     let line = co.read_line().await?.unwrap_or_default();
+//!     Ok(format!("{line} at {:?}\n{}", co.now().await?, ps_table(&co.tasks().await?)))
+//! })
+//! .named("main");
+//! let script = Script::parse("2.5 ps").unwrap();
+//! let out = Scheduler::scripted(script).unwrap().run_until_complete(main).unwrap();
+//! assert_eq!(out, "ps at 2.5s
+//! TASK  NAME    STATE                 STACK (innermost first)
+//!    1  main    running               main
+//!    2  napper  sleeping until 9.000  napper
+//! ");
+//! ```
+//!
 //! # Layout
 //!
 //! Follow a command through the files:
