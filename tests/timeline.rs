@@ -152,3 +152,14 @@ fn ctrl_c_mid_computation_still_closes_the_timeline() {
     assert_eq!(tracks[&3].name, "task 3: compute(60)");
     assert_eq!(tracks[&3].deepest, trampoline::observe::DEFAULT_DEPTH);
 }
+
+#[test]
+fn a_timeline_that_cannot_be_created_is_a_clear_error() {
+    let output = run_script("1 3\n", &["--trace-json", "/nonexistent/dir/trace.json"]);
+    assert!(!output.status.success());
+    let why = stderr(&output);
+    assert!(
+        why.starts_with("error: cannot create /nonexistent/dir/trace.json: "),
+        "{why}"
+    );
+}
