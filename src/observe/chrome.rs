@@ -130,6 +130,7 @@ impl<W: Write> ChromeTrace<W> {
         let mut open: Vec<(TaskId, usize)> = self
             .stacks
             .iter()
+            .filter(|(_, shadow)| shadow.whole)
             .map(|(task, shadow)| (*task, shadow.frames.len()))
             .collect();
         open.sort();
@@ -211,6 +212,17 @@ impl<W: Write> Observer for ChromeTrace<W> {
             return;
         }
         self.last_at = self.last_at.max(at);
+        if let Event::Called { task, .. }
+        | Event::Returned { task, .. }
+        | Event::Threw { task, .. }
+        | Event::Finished { task, .. } = *event
+            && !self.stacks.get(task).whole
+        {
+            // Spawned before this observer was attached: its slices could
+            // not balance, so it is not drawn.
+            self.stacks.apply(event);
+            return;
+        }
         match *event {
             Event::Spawned { task, label } => {
                 let name = json_string(&format!("task {task}: {label}"));

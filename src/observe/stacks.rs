@@ -20,6 +20,10 @@ pub(crate) struct Shadow {
     pub(crate) frames: Vec<Label>,
     /// What it waits for, from the last `Parked` event.
     pub(crate) parked: Option<TaskState>,
+    /// Whether the observer saw the task spawn, so `frames` is its whole
+    /// stack (a task spawned before the observer was attached is missing
+    /// its outer frames).
+    pub(crate) whole: bool,
 }
 
 /// Every live task's shadow.
@@ -59,6 +63,7 @@ impl Stacks {
             Event::Spawned { task, label } => {
                 let shadow = self.tasks.entry(task).or_default();
                 shadow.frames.push(label);
+                shadow.whole = true;
             }
             Event::Called { task, label, .. } => self.get(task).frames.push(label),
             Event::Returned { task, .. } | Event::Threw { task, .. } => {
