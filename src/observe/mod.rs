@@ -149,6 +149,13 @@ pub trait Observer {
     fn wants_steps(&self) -> bool {
         false
     }
+
+    /// Whether this observer reads `at`. Reading the real clock is most of
+    /// what an event costs, so when no attached observer wants the time,
+    /// `at` is `Duration::ZERO`. Asked once, when the observer is attached.
+    fn wants_time(&self) -> bool {
+        true
+    }
 }
 
 /// An observer shared with the code that attached it, which keeps a handle
@@ -173,6 +180,10 @@ impl<O: Observer> Observer for Rc<RefCell<O>> {
     fn wants_steps(&self) -> bool {
         self.borrow().wants_steps()
     }
+
+    fn wants_time(&self) -> bool {
+        self.borrow().wants_time()
+    }
 }
 
 /// The attached observers.
@@ -181,11 +192,14 @@ pub(crate) struct Observers {
     list: Vec<Box<dyn Observer>>,
     /// Whether one of them wants [`Event::Stepped`].
     steps: bool,
+    /// Whether one of them reads the time of events.
+    time: bool,
 }
 
 impl Observers {
     pub(crate) fn attach(&mut self, observer: Box<dyn Observer>) {
         self.steps |= observer.wants_steps();
+        self.time |= observer.wants_time();
         self.list.push(observer);
     }
 
@@ -193,6 +207,12 @@ impl Observers {
     #[inline]
     pub(crate) fn active(&self) -> bool {
         !self.list.is_empty()
+    }
+
+    /// Whether somebody reads the time of events.
+    #[inline]
+    pub(crate) fn times_events(&self) -> bool {
+        self.time
     }
 
     /// Whether somebody wants every step timed.

@@ -183,6 +183,12 @@ impl Observer for Progress {
             _ => {}
         }
     }
+
+    /// The bar measures its own redraw interval; without the loop's time
+    /// on every event it costs a third as much.
+    fn wants_time(&self) -> bool {
+        false
+    }
 }
 
 /// One bar: `fib(35) [##########··············]  41%`.
