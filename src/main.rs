@@ -41,8 +41,9 @@ struct Args {
     #[arg(long)]
     blocking: bool,
 
-    /// Print every event on stderr: spawn, call, return, throw, sleep, read,
-    /// wake, done; with the loop time, the task and its stack.
+    /// Print every event on stderr: spawn, resume, call, return, throw,
+    /// sleep, read, join, wake, done, failed; with the loop time, the task
+    /// and its stack.
     #[arg(long)]
     trace: bool,
 
@@ -55,7 +56,8 @@ struct Args {
 
     /// How deep --trace and --trace-json follow calls (the task's root frame
     /// is depth 1): deeper calls and returns are not recorded, so a big
-    /// computation stays readable and its file small. Use 100 to see all.
+    /// computation stays readable and its file small. Any n deeper than the
+    /// deepest stack (100 for any fib here) records everything.
     #[arg(long, default_value_t = trampoline::observe::DEFAULT_DEPTH, value_name = "N")]
     trace_depth: usize,
 
