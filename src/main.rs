@@ -56,7 +56,7 @@ struct Args {
 
     /// How deep --trace and --trace-json follow calls (the task's root frame
     /// is depth 1): deeper calls and returns are not recorded, so a big
-    /// computation stays readable and its file small. Any n deeper than the
+    /// computation stays readable and its file small. Any N deeper than the
     /// deepest stack (100 for any fib here) records everything.
     #[arg(long, default_value_t = trampoline::observe::DEFAULT_DEPTH, value_name = "N")]
     trace_depth: usize,
