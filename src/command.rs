@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::executor::Job;
 use crate::frame::Frame;
 use crate::net::NetOp;
+use crate::snapshot::TaskInfo;
 use crate::task::Completion;
 use crate::value::Value;
 
@@ -38,6 +39,8 @@ pub(crate) enum Command {
     /// Run this closure on the thread pool; resume me with its value
     /// (`executor.rs`).
     RunInExecutor(Job),
+    /// Resume me with a snapshot of every live task (`ps`).
+    Tasks,
 }
 
 /// What a coroutine is resumed with: the answer to the command it yielded.
@@ -61,4 +64,6 @@ pub(crate) enum Resume {
     Spawned(Rc<Completion>),
     /// The clock reading asked for by `Now` or `UnixTime`.
     Now(Duration),
+    /// The live tasks asked for by `Tasks`.
+    Tasks(Vec<TaskInfo>),
 }

@@ -13,6 +13,7 @@ use crate::coroutine::Coroutine;
 use crate::error::RunError;
 use crate::executor::EXECUTOR;
 use crate::observe::Observer;
+use crate::script::Script;
 use crate::stdin::{STDIN, StdinSource};
 use crate::trampoline::Trampoline;
 
@@ -51,6 +52,8 @@ pub struct Scheduler {
     signals: Option<Signals>,
     /// When the loop last asked the kernel for IO.
     last_io_check: Duration,
+    /// Scripted input, read instead of stdin.
+    script: Option<Script>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -88,7 +91,28 @@ impl Scheduler {
             stdin: None,
             signals: None,
             last_io_check: Duration::ZERO,
+            script: None,
         })
+    }
+
+    /// A scheduler on a virtual clock starting at 0 whose standard input is
+    /// `script`: each line arrives at its time, then input ends. Two runs of
+    /// the same program print the same transcript, in no real time.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler, Script};
+    ///
+    /// let echo = Coroutine::new(|co| async move {
+    ///     let line = co.read_line().await?.unwrap_or_default();
+    ///     Ok(format!("{} {line}", co.now().await?.as_secs()))
+    /// });
+    /// let script = Script::new().line(7.0, "hi");
+    /// assert_eq!(Scheduler::scripted(script).unwrap().run_until_complete(echo).unwrap(), "7 hi");
+    /// ```
+    pub fn scripted(script: Script) -> Result<Self, RunError> {
+        let mut scheduler = Self::with_clock(Clock::virtual_at_zero())?;
+        scheduler.script = Some(script);
+        Ok(scheduler)
     }
 
     /// Attaches an observer to the event stream.
@@ -175,7 +199,11 @@ impl Scheduler {
     /// Nothing is ready: sleep until the next deadline or IO, whichever comes
     /// first. A virtual clock jumps to the deadline instead of sleeping.
     fn wait_for_something(&mut self, now: Duration) -> Result<(), RunError> {
-        let deadline = self.trampoline.timers.next_deadline();
+        let script_line = self.script.as_ref().and_then(Script::next_time);
+        let deadline = match (self.trampoline.timers.next_deadline(), script_line) {
+            (Some(timer), Some(line)) => Some(timer.min(line)),
+            (timer, line) => timer.or(line),
+        };
         let wake_possible = (self.trampoline.input.has_waiters()
             && !self.trampoline.input.has_ended())
             || self.trampoline.sockets.has_waiters()
@@ -232,10 +260,13 @@ impl Scheduler {
     }
 
     /// If a task waits for a line and none is buffered, reads what stdin has
-    /// (opening it the first time), then hands lines to the waiting tasks.
+    /// (opening it the first time), or takes the script's lines that are due;
+    /// then hands lines to the waiting tasks.
     fn read_input(&mut self) {
         let input = &mut self.trampoline.input;
-        if input.is_starved() {
+        if let Some(script) = &mut self.script {
+            script.feed(self.trampoline.clock.now(), input);
+        } else if input.is_starved() {
             let registry = self.poll.registry();
             self.stdin
                 .get_or_insert_with(|| StdinSource::open(registry))

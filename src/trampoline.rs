@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
+use std::time::Instant;
 
 use genawaiter::GeneratorState;
 use slab::Slab;
@@ -22,6 +23,7 @@ use crate::frame::Frame;
 use crate::input::{Delivery, InputQueue};
 use crate::net::NetOp;
 use crate::observe::{Event, Observers};
+use crate::snapshot::snapshot;
 use crate::sockets::Sockets;
 use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
 use crate::timers::Timers;
@@ -86,13 +88,19 @@ impl Trampoline {
     /// or has used its turn.
     pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
         self.tasks[key].state = TaskState::Running;
+        let id = self.tasks[key].id;
+        self.emit(|| Event::Resumed { task: id });
         for _ in 0..STEPS_PER_TURN {
             let task = &mut self.tasks[key];
             let top = task
                 .stack
                 .last_mut()
                 .expect("BUG: a live task's stack is never empty");
+            let timed = self.observers.times_steps().then(Instant::now);
             let step = catch_unwind(AssertUnwindSafe(|| top.resume(resume)));
+            if let Some(started) = timed {
+                self.stepped(key, started.elapsed());
+            }
             let next = match step {
                 Ok(GeneratorState::Yielded(command)) => self.interpret(key, command),
                 Ok(GeneratorState::Complete(outcome)) => self.pop(key, outcome),
@@ -160,6 +168,7 @@ impl Trampoline {
             },
             Command::Now => Some(Resume::Now(self.clock.now())),
             Command::UnixTime => Some(Resume::Now(self.clock.unix_time())),
+            Command::Tasks => Some(Resume::Tasks(snapshot(&self.tasks))),
             Command::Net(op) => self.net(key, op),
             Command::RunInExecutor(job) => self.run_in_executor(key, job),
         }
@@ -335,6 +344,20 @@ impl Trampoline {
         }
     }
 
+    /// Tells the observers who want it how long the top frame's step took
+    /// (it is still on top: a push or pop happens after this).
+    fn stepped(&mut self, key: usize, took: std::time::Duration) {
+        let task = &self.tasks[key];
+        let (id, depth) = (task.id, task.stack.len());
+        let label = task.stack[depth - 1].label();
+        self.emit(|| Event::Stepped {
+            task: id,
+            label,
+            depth,
+            took,
+        });
+    }
+
     fn park(&mut self, key: usize, state: TaskState) {
         let task = &mut self.tasks[key];
         task.state = state;
@@ -346,7 +369,11 @@ impl Trampoline {
     #[inline]
     fn emit<'a>(&mut self, event: impl FnOnce() -> Event<'a>) {
         if self.observers.active() {
-            let at = self.clock.now();
+            let at = if self.observers.times_events() {
+                self.clock.now()
+            } else {
+                std::time::Duration::ZERO
+            };
             self.observers.emit(at, &event());
         }
     }

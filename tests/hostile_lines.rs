@@ -106,7 +106,7 @@ fn a_megabyte_of_garbage_gets_a_short_error_line() {
     assert_eq!(ended.answers(), answers_for([3]));
     assert_eq!(
         ended.stderr,
-        "error: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"… (1000000 bytes) is not a whole number n ≥ 0 (or `exit`)\n"
+        "error: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"… (1000000 bytes) is not a whole number n ≥ 0 (or `ps`, or `exit`)\n"
     );
 }
 
