@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use crate::callbacks::{LoopHandle, Shared};
 use crate::error::Error;
+use crate::executor::Job;
 use crate::frame::Frame;
+use crate::net::NetOp;
+use crate::snapshot::TaskInfo;
 use crate::stream::Slot;
 use crate::task::Completion;
 use crate::value::Value;
@@ -34,6 +37,13 @@ pub(crate) enum Command {
     Now,
     /// Resume me with the time since the Unix epoch, by the loop's clock.
     UnixTime,
+    /// Do this with a socket; resume me when it is done (`net.rs`).
+    Net(NetOp),
+    /// Run this closure on the thread pool; resume me with its value
+    /// (`executor.rs`).
+    RunInExecutor(Job),
+    /// Resume me with a snapshot of every live task (`ps`).
+    Tasks,
     /// Park me on this wait list until plain code wakes me, or until the
     /// timeout passes (`waitlist.rs`). Resumed with `Woke` either way.
     Wait(WaitList, Timeout),
@@ -68,17 +78,26 @@ pub(crate) enum Resume {
     Spawned(Rc<Completion>, Rc<Shared>),
     /// The clock reading asked for by `Now` or `UnixTime`.
     Now(Duration),
+    /// The live tasks asked for by `Tasks`.
+    Tasks(Vec<TaskInfo>),
     /// The loop's handle, asked for by `LoopHandle`.
     Handle(LoopHandle),
 }
 #[cfg(test)]
 mod tests {
+    use std::mem::size_of;
+    use std::rc::Rc;
+
     /// Every coroutine call moves a `Command` and a `Resume` through
-    /// genawaiter's airlock: new variants must not make them bigger (put
-    /// large payloads behind a pointer, as `Next`/`Emit` and `Wait` do).
+    /// genawaiter's airlock, so the toolkit's variants must not make them
+    /// bigger: their payloads stay within the two words `Call(Frame)` needs
+    /// (large ones go behind a pointer, as `Next`/`Emit` do).
     #[test]
-    fn commands_and_resumes_stay_three_words() {
-        assert!(std::mem::size_of::<super::Command>() <= 24);
-        assert!(std::mem::size_of::<super::Resume>() <= 24);
+    fn toolkit_payloads_fit_in_two_words() {
+        let two_words = size_of::<crate::frame::Frame>();
+        assert!(size_of::<(crate::waitlist::WaitList, crate::waitlist::Timeout)>() <= two_words);
+        assert!(size_of::<Rc<crate::stream::Slot>>() <= two_words);
+        assert!(size_of::<crate::callbacks::LoopHandle>() <= two_words);
+        assert!(size_of::<(Rc<super::Completion>, Rc<crate::callbacks::Shared>)>() <= two_words);
     }
 }

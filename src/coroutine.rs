@@ -17,6 +17,7 @@ use genawaiter::rc::Gen;
 use crate::command::{Command, Resume};
 use crate::error::Error;
 use crate::frame::{Frame, Label};
+use crate::snapshot::TaskInfo;
 use crate::task::{Completion, TaskId};
 
 /// A coroutine that will return a `T` or fail with an [`Error`].
@@ -135,8 +136,7 @@ impl Co {
     /// Yields `command` and returns the future of what the coroutine is
     /// resumed with: genawaiter's own, no `async` layer of ours in between.
     /// genawaiter stores the command at once, so this is only called inside
-    /// the `async fn`s below (and the toolkit's, in other files), which run
-    /// when awaited.
+    /// the `async fn`s of `Co` (here, in `net.rs`, ...), which run when awaited.
     #[inline]
     pub(crate) fn yield_(&self, command: Command) -> impl Future<Output = Resume> + '_ {
         self.airlock.yield_(command)
@@ -286,6 +286,32 @@ impl Co {
         match self.yield_(Command::UnixTime).await {
             Resume::Now(unix) => Ok(unix),
             resume => Err(thrown("unix_time", resume)),
+        }
+    }
+}
+
+impl Co {
+    /// A snapshot of every live task, by id: its root label, its state and
+    /// its stack innermost first (this task shows as `running`). What the
+    /// demo's `ps` prints with [`ps_table`](crate::ps_table).
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    ///
+    /// fn inner() -> Coroutine<Vec<String>> {
+    ///     Coroutine::new(|co| async move {
+    ///         let tasks = co.tasks().await?;
+    ///         Ok(tasks[0].stack.iter().map(|l| l.to_string()).collect())
+    ///     })
+    /// }
+    /// let outer = Coroutine::new(|co| async move { co.call(inner()).await }).named("outer");
+    /// let stack = Scheduler::new().unwrap().run_until_complete(outer).unwrap();
+    /// assert_eq!(stack, ["inner", "outer"]);
+    /// ```
+    pub async fn tasks(&self) -> Result<Vec<TaskInfo>, Error> {
+        match self.yield_(Command::Tasks).await {
+            Resume::Tasks(tasks) => Ok(tasks),
+            resume => Err(thrown("tasks", resume)),
         }
     }
 }

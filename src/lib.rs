@@ -127,6 +127,37 @@
 //! assert_eq!(scheduler.run_until_complete(gather(vec![producer, consumer])).unwrap(), [0, 15]);
 //! ```
 //!
+//! # Seeing it: scripted runs, `ps`, observers
+//!
+//! [`Scheduler::scripted`] runs a program on the virtual clock with input
+//! lines arriving at given times ([`Script`]), so a test can assert an exact
+//! transcript. [`Co::tasks`] is `ps`: every live task with its state and its
+//! stack of suspended generators. Everything else that watches the loop is
+//! an [`Observer`] of its [`Event`]s ([`observe`] has a text trace, a
+//! Perfetto timeline, stats and a progress bar).
+//!
+//! ```
+//! use std::time::Duration;
+//! use trampoline::{Coroutine, Scheduler, Script, ps_table};
+//!
+//! fn napper() -> Coroutine<()> {
+//!     Coroutine::new(|co| async move { co.sleep(Duration::from_secs(9)).await })
+//! }
+//! let main = Coroutine::new(|co| async move {
+//!     co.spawn(napper()).await?;
+//!     let line = co.read_line().await?.unwrap_or_default();
+//!     Ok(format!("{line} at {:?}\n{}", co.now().await?, ps_table(&co.tasks().await?)))
+//! })
+//! .named("main");
+//! let script = Script::parse("2.5 ps").unwrap();
+//! let out = Scheduler::scripted(script).unwrap().run_until_complete(main).unwrap();
+//! assert_eq!(out, "ps at 2.5s
+//! TASK  NAME    STATE                 STACK (innermost first)
+//!    1  main    running               main
+//!    2  napper  sleeping until 9.000  napper
+//! ");
+//! ```
+//!
 //! # Layout
 //!
 //! Follow a command through the files:
@@ -143,7 +174,12 @@
 //! | `timers.rs` | sleeping tasks by deadline, FIFO on ties |
 //! | `clock.rs` | the real and the virtual [`Clock`] |
 //! | `input.rs`, `stdin.rs`, `lines.rs` | the line queue, stdin through mio, the line splitter |
-//! | `observe.rs` | the [`Event`] stream and the [`Observer`] trait |
+//! | `net.rs`, `sockets.rs` | TCP: the [`Listener`] and [`Connection`] handles and their `co` methods; the socket table woken by mio |
+//! | `executor.rs` | `co.run_in_executor`: blocking closures on a thread pool, results back through a `mio::Waker` |
+//! | `report.rs` | failure reports on stderr, or [`capture_reports`] in tests |
+//! | `observe/` | the [`Event`] stream, the [`Observer`] trait, and the observers: trace, Perfetto timeline, stats, progress |
+//! | `snapshot.rs` | `ps`: every live task's state and stack ([`Co::tasks`], [`ps_table`]) |
+//! | `script.rs` | scripted input under the virtual clock ([`Script`], [`Scheduler::scripted`]) |
 //! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
 //! | `tasks.rs` | [`JoinHandle`]'s cancel, throw, result and done callbacks |
 //! | `callbacks.rs`, `loop_control.rs` | [`LoopHandle`]: `call_soon`, `call_later`, `stop`; `run_forever` |
@@ -162,12 +198,18 @@ mod combinators;
 mod command;
 mod coroutine;
 mod error;
+mod executor;
 mod frame;
 mod input;
 mod lines;
 mod loop_control;
-mod observe;
+mod net;
+pub mod observe;
+mod report;
 mod scheduler;
+mod script;
+mod snapshot;
+mod sockets;
 mod stdin;
 mod stream;
 pub mod sync;
@@ -185,8 +227,12 @@ pub use coroutine::{Co, Coroutine, JoinHandle};
 pub use error::{Error, ErrorKind, InputError, RunError};
 pub use frame::Label;
 pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
+pub use net::{Connection, Listener};
 pub use observe::{Event, Observer};
+pub use report::capture_reports;
 pub use scheduler::Scheduler;
+pub use script::{Script, ScriptError};
+pub use snapshot::{TaskInfo, ps_table};
 pub use stream::{Stream, Yielder};
 pub use sync::{Permit, Queue, QueueError, Semaphore};
 pub use task::{TaskId, TaskState};

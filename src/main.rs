@@ -4,19 +4,25 @@
 //!
 //! Written with the library's public API only: it is an example too.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
-use trampoline::{Coroutine, RunError, Scheduler};
+use trampoline::observe::{ChromeTrace, Progress, ProgressHandle, Stats, Trace};
+use trampoline::{Coroutine, RunError, Scheduler, Script, ps_table};
 
 /// Prints "<unix seconds> - Hello world!" every few seconds while computing
 /// fib(n), through coroutines, for every number n typed on standard input.
 ///
 /// Type a number and Enter: fib(n) is computed as a new task, by recursive
-/// sub-coroutines, while the timer keeps printing. Type `exit` to quit; end of
+/// sub-coroutines, while the timer keeps printing. Type `ps` to see every
+/// task and its stack of suspended generators. Type `exit` to quit; end of
 /// input (Ctrl-D) waits for the running computations, then quits.
 #[derive(Debug, Parser)]
 #[command(version)]
@@ -34,6 +40,39 @@ struct Args {
     /// seed's Node.js lesson).
     #[arg(long)]
     blocking: bool,
+
+    /// Print every event on stderr: spawn, resume, call, return, throw,
+    /// sleep, read, join, wake, done, failed; with the loop time, the task
+    /// and its stack.
+    #[arg(long)]
+    trace: bool,
+
+    /// Write a timeline to FILE in Chrome Trace Event Format: open it in
+    /// ui.perfetto.dev or chrome://tracing. One track per task, one slice per
+    /// generator on its stack; a step that holds the loop more than 20 ms is
+    /// a slice of its own.
+    #[arg(long, value_name = "FILE")]
+    trace_json: Option<PathBuf>,
+
+    /// How deep --trace and --trace-json follow calls (the task's root frame
+    /// is depth 1): deeper calls and returns are not recorded, so a big
+    /// computation stays readable and its file small. Any N deeper than the
+    /// deepest stack (100 for any fib here) records everything.
+    #[arg(long, default_value_t = trampoline::observe::DEFAULT_DEPTH, value_name = "N")]
+    trace_depth: usize,
+
+    /// At exit, print the loop's health on stderr (tasks, coroutines, steps,
+    /// deepest stack, timer lateness, longest step); while running, warn when
+    /// one step holds the loop more than 100 ms.
+    #[arg(long)]
+    stats: bool,
+
+    /// Run on a virtual clock starting at 0, with FILE instead of standard
+    /// input: each line `<seconds> <text>` arrives at that time; input ends
+    /// after the last line. Computing takes no virtual time, so two runs
+    /// print the same bytes.
+    #[arg(long, value_name = "FILE")]
+    script: Option<PathBuf>,
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
@@ -53,11 +92,18 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
 /// The largest n whose fib(n) fits in a `u64`: fib(93) = 12200160415121876738.
 const MAX_N: u64 = 93;
 
+/// How many computations may run at once. Each holds up to 93 frames (a few
+/// KiB); without a cap, `yes 93 | trampoline` would grow until memory runs
+/// out. Past it, the reader waits for the oldest computation before reading
+/// on.
+const MAX_RUNNING: usize = 256;
+
 /// What one line of input asks for.
 #[derive(Debug, PartialEq)]
 enum Request {
     Nothing,
     Exit,
+    Ps,
     Fib(u64),
     Invalid(String),
 }
@@ -70,14 +116,31 @@ fn parse_request(line: &str) -> Request {
     if text == "exit" {
         return Request::Exit;
     }
+    if text == "ps" {
+        return Request::Ps;
+    }
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Request::Invalid(format!("{text:?} is not a whole number n ≥ 0 (or `exit`)"));
+        return Request::Invalid(format!(
+            "{} is not a whole number n ≥ 0 (or `ps`, or `exit`)",
+            shown(text)
+        ));
     }
     match text.parse::<u64>() {
         Ok(n) if n <= MAX_N => Request::Fib(n),
         _ => Request::Invalid(format!(
-            "{text:?} is too large: fib(n) fits in 64 bits up to n = {MAX_N}"
+            "{} is too large: fib(n) fits in 64 bits up to n = {MAX_N}",
+            shown(text)
         )),
+    }
+}
+
+/// How an error line quotes what was typed: escaped, and cut short when long,
+/// so a megabyte of garbage gets a one-line error, not a megabyte of error.
+fn shown(text: &str) -> String {
+    const KEEP: usize = 32;
+    match text.char_indices().nth(KEEP) {
+        None => format!("{text:?}"),
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &text[..cut], text.len()),
     }
 }
 
@@ -103,27 +166,82 @@ fn blocking_fib(n: u64) -> u64 {
     }
 }
 
+/// A computation is expected to last about a second from this many
+/// coroutines on (at roughly 50 ns each): it gets a progress bar.
+const PROGRESS_FROM: u128 = 20_000_000;
+
+/// How many coroutines fib(n) runs: 2·F(n+1) − 1 (every call, leaves included).
+fn coroutines_of_fib(n: u64) -> u128 {
+    let (mut a, mut b) = (0u128, 1u128);
+    for _ in 0..=n {
+        (a, b) = (b, a + b);
+    }
+    2 * a - 1
+}
+
+/// Where the demo's lines go: stdout for results, stderr for complaints,
+/// and a progress bar on stderr that every line erases first. The trace's
+/// buffer is flushed before a line, so on a terminal they appear in order.
+#[derive(Clone, Default)]
+struct Console {
+    progress: Option<ProgressHandle>,
+    trace: Option<Rc<RefCell<Trace<std::io::Stderr>>>>,
+}
+
+impl Console {
+    /// One line on stdout, flushed at once (also into a pipe). When the
+    /// reader is gone (`| head -1`) there is no one left to talk to: exit
+    /// quietly. Any other write error (`> /dev/full`) is a failure to say so.
+    fn say(&self, line: &str) {
+        self.clear_progress();
+        let mut stdout = std::io::stdout().lock();
+        match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) => {
+                complain(&format!("cannot write to standard output: {e}"));
+                std::process::exit(1);
+            }
+        }
+    }
+
+    /// One `error:` line on stderr; the program goes on.
+    fn complain(&self, why: &str) {
+        self.clear_progress();
+        complain(why);
+    }
+
+    fn clear_progress(&self) {
+        if let Some(progress) = &self.progress {
+            progress.clear();
+        }
+        if let Some(trace) = &self.trace {
+            let _ = trace.borrow_mut().flush();
+        }
+    }
+}
+
 /// One task per number: compute, then print the result.
-fn compute(n: u64) -> Coroutine<()> {
+fn compute(n: u64, console: Console) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         let value = co.call(fib(n)).await?;
-        say(&format!("fib({n}) = {value}"));
+        console.say(&format!("fib({n}) = {value}"));
         Ok(())
     })
     .with_arg(n)
 }
 
-fn print_every(message: String, interval: Duration) -> Coroutine<()> {
+fn print_every(message: String, interval: Duration, console: Console) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         loop {
             let now = co.unix_time().await?.as_secs();
-            say(&format!("{now} - {message}"));
+            console.say(&format!("{now} - {message}"));
             co.sleep(interval).await?;
         }
     })
 }
 
-fn read_input(blocking: bool) -> Coroutine<()> {
+fn read_input(blocking: bool, console: Console) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         let mut running = Vec::new();
         loop {
@@ -131,19 +249,34 @@ fn read_input(blocking: bool) -> Coroutine<()> {
                 Ok(Some(line)) => line,
                 Ok(None) => break,
                 Err(e) => {
-                    complain(&e.to_string());
+                    console.complain(&error_chain(&e));
                     continue;
                 }
             };
             match parse_request(&line) {
                 Request::Nothing => {}
                 Request::Exit => return Ok(()),
-                Request::Fib(n) if blocking => say(&format!("fib({n}) = {}", blocking_fib(n))),
+                Request::Ps => console.say(ps_table(&co.tasks().await?).trim_end()),
+                Request::Fib(n) if blocking => {
+                    console.say(&format!("fib({n}) = {}", blocking_fib(n)));
+                }
                 Request::Fib(n) => {
                     running.retain(|task: &trampoline::JoinHandle<()>| !task.is_finished());
-                    running.push(co.spawn(compute(n)).await?);
+                    if running.len() >= MAX_RUNNING {
+                        // Back-pressure: read no more lines until the oldest
+                        // is done. They wait in the pipe, none is lost.
+                        co.join(running.remove(0)).await?;
+                    }
+                    let task = co.spawn(compute(n, console.clone())).await?;
+                    let total = coroutines_of_fib(n);
+                    if let Some(progress) =
+                        console.progress.as_ref().filter(|_| total >= PROGRESS_FROM)
+                    {
+                        progress.track(task.id(), format!("fib({n})"), total as u64);
+                    }
+                    running.push(task);
                 }
-                Request::Invalid(why) => complain(&why),
+                Request::Invalid(why) => console.complain(&why),
             }
         }
         // End of input: let the running computations finish and print.
@@ -154,23 +287,12 @@ fn read_input(blocking: bool) -> Coroutine<()> {
     })
 }
 
-fn main_task(args: Args) -> Coroutine<()> {
+fn main_task(args: Args, console: Console) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        co.spawn(print_every(args.message, args.interval)).await?;
-        co.call(read_input(args.blocking)).await
+        co.spawn(print_every(args.message, args.interval, console.clone()))
+            .await?;
+        co.call(read_input(args.blocking, console)).await
     })
-}
-
-/// One line on stdout, flushed at once (also into a pipe). When stdout is
-/// closed (`| head -1`) there is no one left to talk to: exit quietly.
-fn say(line: &str) {
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{line}")
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
-        std::process::exit(0);
-    }
 }
 
 /// One `error:` line on stderr; the program goes on.
@@ -183,12 +305,98 @@ fn complain(why: &str) {
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A step longer than this is drawn on the timeline: it held the loop.
+const LONG_STEP: Duration = Duration::from_millis(20);
+
+/// The observers the flags asked for, kept to be finished after the run.
+#[derive(Default)]
+struct Watchers {
+    trace: Option<Rc<RefCell<Trace<std::io::Stderr>>>>,
+    timeline: Option<(PathBuf, Rc<RefCell<ChromeTrace<File>>>)>,
+    stats: Option<Rc<RefCell<Stats>>>,
+}
+
+impl Watchers {
+    /// Attaches what `args` asks for, and the progress bar when stderr is a
+    /// terminal (and the run is not scripted).
+    fn attach(args: &Args, scheduler: &mut Scheduler) -> Result<(Self, Console), String> {
+        let mut watchers = Watchers::default();
+        let mut console = Console::default();
+        if args.trace {
+            let trace = Trace::new(std::io::stderr()).max_depth(args.trace_depth);
+            let trace = Rc::new(RefCell::new(trace));
+            scheduler.observe(trace.clone());
+            console.trace = Some(trace.clone());
+            watchers.trace = Some(trace);
+        }
+        if let Some(path) = &args.trace_json {
+            let timeline = ChromeTrace::create(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?
+                .max_depth(args.trace_depth)
+                .mark_steps_over(LONG_STEP);
+            let timeline = Rc::new(RefCell::new(timeline));
+            scheduler.observe(timeline.clone());
+            watchers.timeline = Some((path.clone(), timeline));
+        }
+        if args.stats {
+            let stats = Rc::new(RefCell::new(Stats::new()));
+            scheduler.observe(stats.clone());
+            watchers.stats = Some(stats);
+        }
+        if args.script.is_none() && std::io::stderr().is_terminal() {
+            let progress = Progress::new(std::io::stderr());
+            console.progress = Some(progress.handle());
+            scheduler.observe(progress);
+        }
+        Ok((watchers, console))
+    }
+
+    /// Flushes the trace, closes the timeline's JSON (ending the slices of
+    /// the tasks still alive), prints the stats.
+    fn finish(self) {
+        if let Some(trace) = self.trace {
+            let _ = trace.borrow_mut().flush();
+        }
+        if let Some((path, timeline)) = self.timeline
+            && let Err(e) = timeline.borrow_mut().finish()
+        {
+            complain(&format!("cannot write {}: {e}", path.display()));
+        }
+        if let Some(stats) = self.stats {
+            let _ = writeln!(std::io::stderr().lock(), "{}", stats.borrow().report());
+        }
+    }
+}
+
+fn read_script(path: &Path) -> Result<Script, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the script {}: {e}", path.display()))?;
+    Script::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
-    let run = Scheduler::new().and_then(|mut scheduler| {
-        scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
-        scheduler.run_until_complete(main_task(args))
-    });
+    if let Err(e) = exit_on_second_signal() {
+        complain(&format!("cannot handle signals: {e}"));
+        return ExitCode::FAILURE;
+    }
+    let scheduler = match &args.script {
+        Some(path) => read_script(path)
+            .and_then(|script| Scheduler::scripted(script).map_err(|e| error_chain(&e))),
+        None => Scheduler::new().map_err(|e| error_chain(&e)),
+    };
+    let (mut scheduler, watchers, console) =
+        match scheduler.and_then(|mut s| Watchers::attach(&args, &mut s).map(|(w, c)| (s, w, c))) {
+            Ok(ready) => ready,
+            Err(why) => {
+                complain(&why);
+                return ExitCode::FAILURE;
+            }
+        };
+    let run = scheduler
+        .stop_on_signals(&[SIGINT, SIGTERM])
+        .and_then(|()| scheduler.run_until_complete(main_task(args, console)));
+    watchers.finish();
     match run {
         Ok(()) => ExitCode::SUCCESS,
         Err(RunError::Interrupted(signal)) => ExitCode::from(128 + signal as u8),
@@ -197,6 +405,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The first Ctrl-C (or SIGTERM) asks the loop to stop, and it does within a
+/// millisecond, unless something keeps it from looking: `--blocking`'s fib,
+/// or dropping a huge number of tasks on the way out. The second one ends the
+/// process at once, with the same status (130 or 143), whatever it is doing.
+///
+/// signal-hook runs a signal's actions in the order they were registered:
+/// the exit is checked first (the flag is still down on the first signal),
+/// then the flag is raised for the next one.
+fn exit_on_second_signal() -> std::io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let signalled = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, signalled.clone())?;
+        signal_hook::flag::register(signal, signalled.clone())?;
+    }
+    Ok(())
 }
 
 /// An error and its sources, `a: b: c`.
@@ -220,6 +447,7 @@ mod tests {
         assert_eq!(parse_request("007"), Request::Fib(7));
         assert_eq!(parse_request(""), Request::Nothing);
         assert_eq!(parse_request(" exit "), Request::Exit);
+        assert_eq!(parse_request("ps"), Request::Ps);
         assert_eq!(parse_request("93"), Request::Fib(93));
         for bad in [
             "-5",
@@ -236,11 +464,31 @@ mod tests {
     }
 
     #[test]
+    fn long_garbage_is_quoted_short() {
+        assert_eq!(shown("abc"), "\"abc\"");
+        let long = "x".repeat(1_000_000);
+        let quoted = shown(&long);
+        assert!(quoted.ends_with("… (1000000 bytes)"), "{quoted}");
+        assert!(quoted.len() < 60, "{quoted}");
+        // Cut on a character boundary, never inside one.
+        assert!(shown(&"é".repeat(100)).starts_with("\"éé"));
+    }
+
+    #[test]
     fn intervals_must_be_positive_finite_seconds() {
         assert_eq!(parse_interval("0.05"), Ok(Duration::from_millis(50)));
         for bad in ["0", "-1", "nan", "inf", "1e300", "x", ""] {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn fib_runs_two_f_n_plus_one_minus_one_coroutines() {
+        assert_eq!(coroutines_of_fib(0), 1);
+        assert_eq!(coroutines_of_fib(1), 1);
+        assert_eq!(coroutines_of_fib(2), 3);
+        assert_eq!(coroutines_of_fib(10), 177);
+        assert_eq!(coroutines_of_fib(93), 2 * 19_740_274_219_868_223_167 - 1);
     }
 
     #[test]

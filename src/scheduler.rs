@@ -11,7 +11,9 @@ use signal_hook_mio::v1_0::Signals;
 use crate::clock::Clock;
 use crate::coroutine::Coroutine;
 use crate::error::RunError;
+use crate::executor::EXECUTOR;
 use crate::observe::Observer;
+use crate::script::Script;
 use crate::stdin::{STDIN, StdinSource};
 use crate::trampoline::Trampoline;
 
@@ -50,6 +52,8 @@ pub struct Scheduler {
     signals: Option<Signals>,
     /// When the loop last asked the kernel for IO.
     last_io_check: Duration,
+    /// Scripted input, read instead of stdin.
+    script: Option<Script>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -79,14 +83,36 @@ impl Scheduler {
     /// let scheduler = trampoline::Scheduler::with_clock(trampoline::Clock::virtual_at_zero()).unwrap();
     /// ```
     pub fn with_clock(clock: Clock) -> Result<Self, RunError> {
+        let poll = Poll::new().map_err(RunError::Setup)?;
         Ok(Scheduler {
-            trampoline: Trampoline::new(clock),
-            poll: Poll::new().map_err(RunError::Setup)?,
+            trampoline: Trampoline::new(clock, poll.registry()).map_err(RunError::Setup)?,
+            poll,
             events: Events::with_capacity(16),
             stdin: None,
             signals: None,
             last_io_check: Duration::ZERO,
+            script: None,
         })
+    }
+
+    /// A scheduler on a virtual clock starting at 0 whose standard input is
+    /// `script`: each line arrives at its time, then input ends. Two runs of
+    /// the same program print the same transcript, in no real time.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler, Script};
+    ///
+    /// let echo = Coroutine::new(|co| async move {
+    ///     let line = co.read_line().await?.unwrap_or_default();
+    ///     Ok(format!("{} {line}", co.now().await?.as_secs()))
+    /// });
+    /// let script = Script::new().line(7.0, "hi");
+    /// assert_eq!(Scheduler::scripted(script).unwrap().run_until_complete(echo).unwrap(), "7 hi");
+    /// ```
+    pub fn scripted(script: Script) -> Result<Self, RunError> {
+        let mut scheduler = Self::with_clock(Clock::virtual_at_zero())?;
+        scheduler.script = Some(script);
+        Ok(scheduler)
     }
 
     /// Attaches an observer to the event stream.
@@ -178,11 +204,17 @@ impl Scheduler {
     /// Nothing is ready: sleep until the next deadline or IO, whichever comes
     /// first. A virtual clock jumps to the deadline instead of sleeping.
     fn wait_for_something(&mut self, now: Duration) -> Result<(), RunError> {
-        let deadline = self.trampoline.next_deadline();
-        let input_possible =
-            self.trampoline.input.has_waiters() && !self.trampoline.input.has_ended();
+        let script_line = self.script.as_ref().and_then(Script::next_time);
+        let deadline = match (self.trampoline.next_deadline(), script_line) {
+            (Some(timer), Some(line)) => Some(timer.min(line)),
+            (timer, line) => timer.or(line),
+        };
+        let wake_possible = (self.trampoline.input.has_waiters()
+            && !self.trampoline.input.has_ended())
+            || self.trampoline.sockets.has_waiters()
+            || self.trampoline.executor.in_flight();
         match deadline {
-            None if !input_possible => return Err(RunError::Deadlock),
+            None if !wake_possible => return Err(RunError::Deadlock),
             Some(deadline) if self.trampoline.clock.is_virtual() => {
                 self.poll_io(Some(Duration::ZERO))?;
                 if self.trampoline.ready.is_empty() {
@@ -210,8 +242,15 @@ impl Scheduler {
             match event.token() {
                 STDIN => stdin_readable = true,
                 SIGNALS => signal = self.signals.as_mut().and_then(|s| s.pending().next()),
-                _ => {}
+                EXECUTOR => {}
+                socket => self.trampoline.sockets.ready(socket),
             }
+        }
+        self.trampoline.wake_sockets_waiters();
+        // Always look, not only on the waker's event: a result whose wake-up
+        // failed is still delivered.
+        if self.trampoline.executor.in_flight() {
+            self.trampoline.wake_executor_waiters();
         }
         if let Some(signal) = signal {
             return Err(RunError::Interrupted(signal));
@@ -226,10 +265,13 @@ impl Scheduler {
     }
 
     /// If a task waits for a line and none is buffered, reads what stdin has
-    /// (opening it the first time), then hands lines to the waiting tasks.
+    /// (opening it the first time), or takes the script's lines that are due;
+    /// then hands lines to the waiting tasks.
     fn read_input(&mut self) {
         let input = &mut self.trampoline.input;
-        if input.is_starved() {
+        if let Some(script) = &mut self.script {
+            script.feed(self.trampoline.clock.now(), input);
+        } else if input.is_starved() {
             let registry = self.poll.registry();
             self.stdin
                 .get_or_insert_with(|| StdinSource::open(registry))

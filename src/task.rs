@@ -3,7 +3,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::io::Write;
 use std::num::NonZeroU64;
 use std::time::Duration;
 
@@ -68,6 +67,10 @@ pub enum TaskState {
         /// The timeout's deadline.
         until: Option<Duration>,
     },
+    /// Parked until a socket is ready (accept, read, write, connect).
+    WaitingForSocket,
+    /// Parked until its closure has run on the thread pool.
+    WaitingForExecutor,
 }
 
 /// A live task: its stack of suspended generators, innermost last.
@@ -156,8 +159,8 @@ pub(crate) fn describe(error: &Error) -> String {
     }
 }
 
-/// Writes one line on stderr for the user: a task failure nobody else will see.
-/// A closed stderr is ignored; there is nowhere left to report to.
+/// Writes one line on stderr for the user: a task failure nobody else will see
+/// (or into [`capture_reports`](crate::capture_reports) in a test).
 pub(crate) fn report(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    crate::report::write(line);
 }

@@ -397,6 +397,8 @@ impl Trampoline {
             TaskState::WaitingForInput => self.input.forget(key, id),
             TaskState::Joining(target) => self.forget_joiner(target, key, id),
             TaskState::Waiting { .. } => self.control.leave_wait_list(id),
+            // `wake` tells the socket table or the pool to forget the task.
+            TaskState::WaitingForSocket | TaskState::WaitingForExecutor => {}
         }
         if let Some(error) = self.tasks[key].completion.control.take_throw() {
             self.wake(key, id, Resume::Failed(error));

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
+use std::time::Instant;
 
 use genawaiter::GeneratorState;
 use slab::Slab;
@@ -17,10 +18,14 @@ use slab::Slab;
 use crate::clock::Clock;
 use crate::command::{Command, Resume};
 use crate::error::{Error, ErrorKind};
+use crate::executor::{Executor, Job};
 use crate::frame::Frame;
 use crate::input::{Delivery, InputQueue};
 use crate::loop_control::LoopControl;
+use crate::net::NetOp;
 use crate::observe::{Event, Observers};
+use crate::snapshot::snapshot;
+use crate::sockets::Sockets;
 use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
 use crate::tasks::Control;
 use crate::timers::Timers;
@@ -44,12 +49,16 @@ pub(crate) struct Trampoline {
     pub(crate) observers: Observers,
     /// Callbacks, wake-ups from plain code, cancellation (`loop_control.rs`).
     pub(crate) control: LoopControl,
+    pub(crate) sockets: Sockets,
+    pub(crate) executor: Executor,
     next_id: TaskId,
 }
 
 impl Trampoline {
-    pub(crate) fn new(clock: Clock) -> Self {
-        Trampoline {
+    /// `registry` is the scheduler's poller: sockets and the executor's
+    /// waker register with it.
+    pub(crate) fn new(clock: Clock, registry: &mio::Registry) -> std::io::Result<Self> {
+        Ok(Trampoline {
             tasks: Slab::new(),
             ready: VecDeque::new(),
             timers: Timers::default(),
@@ -57,8 +66,10 @@ impl Trampoline {
             clock,
             observers: Observers::default(),
             control: LoopControl::default(),
+            sockets: Sockets::new(registry.try_clone()?),
+            executor: Executor::new(registry)?,
             next_id: TaskId::first(),
-        }
+        })
     }
 
     /// Creates a task whose stack is `root` and queues it.
@@ -83,6 +94,8 @@ impl Trampoline {
     /// or has used its turn.
     pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
         self.tasks[key].state = TaskState::Running;
+        let id = self.tasks[key].id;
+        self.emit(|| Event::Resumed { task: id });
         if let Some(error) = self.tasks[key].completion.control.take_throw() {
             match self.throw_at_turn_start(key, resume, error) {
                 Some(thrown) => resume = thrown,
@@ -95,7 +108,11 @@ impl Trampoline {
                 .stack
                 .last_mut()
                 .expect("BUG: a live task's stack is never empty");
+            let timed = self.observers.times_steps().then(Instant::now);
             let step = catch_unwind(AssertUnwindSafe(|| top.resume(resume)));
+            if let Some(started) = timed {
+                self.stepped(key, started.elapsed());
+            }
             let next = match step {
                 Ok(GeneratorState::Yielded(command)) => self.interpret(key, command),
                 Ok(GeneratorState::Complete(outcome)) => self.pop(key, outcome),
@@ -173,6 +190,45 @@ impl Trampoline {
             Command::Next(slot) => Some(self.push_stream(key, &slot)),
             Command::Emit(slot) => Some(self.emit_value(key, &slot)),
             Command::LoopHandle => Some(Resume::Handle(self.control.handle())),
+            Command::Tasks => Some(Resume::Tasks(snapshot(&self.tasks))),
+            Command::Net(op) => self.net(key, op),
+            Command::RunInExecutor(job) => self.run_in_executor(key, job),
+        }
+    }
+
+    /// A socket operation: done at once, or the task parks on the socket.
+    fn net(&mut self, key: usize, op: NetOp) -> Option<Resume> {
+        let answer = self.sockets.start(op, key, self.tasks[key].id);
+        self.wake_sockets_waiters();
+        if answer.is_none() {
+            self.park(key, TaskState::WaitingForSocket);
+        }
+        answer
+    }
+
+    /// Hands a closure to the pool; the task parks until its result is back.
+    fn run_in_executor(&mut self, key: usize, job: Job) -> Option<Resume> {
+        match self.executor.submit(job, key, self.tasks[key].id) {
+            Ok(()) => {
+                self.park(key, TaskState::WaitingForExecutor);
+                None
+            }
+            Err(error) => Some(Resume::Failed(error.into())),
+        }
+    }
+
+    /// Wakes the tasks whose socket operation finished or whose socket was
+    /// closed under them.
+    pub(crate) fn wake_sockets_waiters(&mut self) {
+        for (key, id, resume) in self.sockets.take_woken() {
+            self.wake_from_io(key, id, resume);
+        }
+    }
+
+    /// Wakes the tasks whose closures have finished on the pool.
+    pub(crate) fn wake_executor_waiters(&mut self) {
+        for (key, id, resume) in self.executor.finished() {
+            self.wake_from_io(key, id, resume);
         }
     }
 
@@ -274,12 +330,31 @@ impl Trampoline {
     pub(crate) fn wake(&mut self, key: usize, id: TaskId, resume: Resume) {
         match self.tasks.get_mut(key) {
             Some(task) if task.id == id => {
+                let on_io = matches!(
+                    task.state,
+                    TaskState::WaitingForSocket | TaskState::WaitingForExecutor
+                );
                 task.state = TaskState::Ready;
                 self.ready.push_back((key, resume));
+                if on_io {
+                    // Woken by something else than its IO (an error thrown
+                    // in): its socket or job must not answer it later.
+                    self.sockets.forget(key, id);
+                    self.executor.forget(key, id);
+                }
                 self.emit(|| Event::Woken { task: id });
             }
             _ => {}
         }
+    }
+
+    /// Wakes a task whose socket operation or job is done. Its IO wait is
+    /// over already, so `wake` has nothing to forget.
+    fn wake_from_io(&mut self, key: usize, id: TaskId, resume: Resume) {
+        if let Some(task) = self.tasks.get_mut(key) {
+            task.state = TaskState::Ready;
+        }
+        self.wake(key, id, resume);
     }
 
     /// Moves every task whose sleep has ended by `now` to the ready queue, in
@@ -310,6 +385,20 @@ impl Trampoline {
         }
     }
 
+    /// Tells the observers who want it how long the top frame's step took
+    /// (it is still on top: a push or pop happens after this).
+    fn stepped(&mut self, key: usize, took: std::time::Duration) {
+        let task = &self.tasks[key];
+        let (id, depth) = (task.id, task.stack.len());
+        let label = task.stack[depth - 1].label();
+        self.emit(|| Event::Stepped {
+            task: id,
+            label,
+            depth,
+            took,
+        });
+    }
+
     pub(crate) fn park(&mut self, key: usize, state: TaskState) {
         let task = &mut self.tasks[key];
         task.state = state;
@@ -321,7 +410,11 @@ impl Trampoline {
     #[inline]
     pub(crate) fn emit<'a>(&mut self, event: impl FnOnce() -> Event<'a>) {
         if self.observers.active() {
-            let at = self.clock.now();
+            let at = if self.observers.times_events() {
+                self.clock.now()
+            } else {
+                std::time::Duration::ZERO
+            };
             self.observers.emit(at, &event());
         }
     }

@@ -1,11 +1,12 @@
-//! Ready tasks take turns: two long computations both progress, and neither
-//! starves the other or the timers.
+//! Long computations take turns: no task runs more than one turn (1024
+//! generator resumes) while another is ready, so two fib computations
+//! progress together and a timer still fires on time between their turns.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use trampoline::{Clock, Coroutine, Scheduler};
+use trampoline::{Clock, Coroutine, Event, Observer, Scheduler, TaskId};
 
 fn fib(n: u64) -> Coroutine<u64> {
     Coroutine::new(move |co| async move {
@@ -16,75 +17,64 @@ fn fib(n: u64) -> Coroutine<u64> {
     })
 }
 
-/// Computes fib(n) `rounds` times, logging its name after each round.
-fn worker(
-    log: Rc<RefCell<Vec<&'static str>>>,
-    name: &'static str,
-    n: u64,
-    rounds: u32,
-) -> Coroutine<()> {
-    Coroutine::new(move |co| async move {
-        for _ in 0..rounds {
-            co.call(fib(n)).await?;
-            log.borrow_mut().push(name);
+/// The task of every push and pop, in order.
+struct Steps(Rc<RefCell<Vec<TaskId>>>);
+
+impl Observer for Steps {
+    fn on_event(&mut self, _at: Duration, event: &Event<'_>) {
+        if let Event::Called { task, .. } | Event::Returned { task, .. } = event {
+            self.0.borrow_mut().push(*task);
         }
-        Ok(())
-    })
-}
-
-#[test]
-fn two_long_computations_interleave() {
-    let log = Rc::new(RefCell::new(Vec::new()));
-    // fib(14) is ~1,800 coroutines: longer than one turn, so turns alternate within each round.
-    let main = {
-        let log = log.clone();
-        Coroutine::new(move |co| async move {
-            let a = co.spawn(worker(log.clone(), "a", 14, 20)).await?;
-            let b = co.spawn(worker(log.clone(), "b", 14, 20)).await?;
-            co.join(a).await?;
-            co.join(b).await
-        })
-    };
-    Scheduler::new().unwrap().run_until_complete(main).unwrap();
-    let log = log.borrow();
-    assert_eq!(log.len(), 40);
-    // Neither finished all its rounds before the other started: by the time
-    // half the rounds are done, both have done some.
-    let first_half = &log[..20];
-    assert!(
-        first_half.contains(&"a") && first_half.contains(&"b"),
-        "{log:?}"
-    );
-    // And they never drift far apart.
-    let mut lead: i32 = 0;
-    for name in log.iter() {
-        lead += if *name == "a" { 1 } else { -1 };
-        assert!(lead.abs() <= 3, "one task ran far ahead: {log:?}");
     }
 }
 
 #[test]
-fn a_timer_fires_while_a_computation_runs() {
-    let ticks = Rc::new(RefCell::new(0u32));
-    let main = {
-        let ticks = ticks.clone();
-        Coroutine::new(move |co| async move {
-            let ticker = Coroutine::<()>::new(move |co| async move {
-                loop {
-                    co.sleep(Duration::from_millis(1)).await?;
-                    *ticks.borrow_mut() += 1;
-                }
-            });
-            let _ticker = co.spawn(ticker).await?;
-            co.call(fib(22)).await
-        })
-    };
-    let mut scheduler = Scheduler::with_clock(Clock::real()).unwrap();
-    let started = std::time::Instant::now();
-    assert_eq!(scheduler.run_until_complete(main).unwrap(), 17711);
-    let took = started.elapsed();
-    // The ticker ran during the computation, roughly once per elapsed millisecond.
-    if took > Duration::from_millis(20) {
-        assert!(*ticks.borrow() >= 2, "{} ticks in {took:?}", ticks.borrow());
+fn two_long_computations_take_turns_of_at_most_1024_resumes() {
+    let steps = Rc::new(RefCell::new(Vec::new()));
+    let main = Coroutine::new(|co| async move {
+        let a = co.spawn(fib(20)).await?;
+        let b = co.spawn(fib(20)).await?;
+        Ok(co.join(a).await? + co.join(b).await?)
+    });
+    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).expect("a scheduler");
+    scheduler.observe(Steps(steps.clone()));
+    assert_eq!(scheduler.run_until_complete(main).expect("runs"), 2 * 6765);
+    let steps = steps.borrow();
+    // Runs of consecutive steps by one task: each step is at least one
+    // resume, so no run may be longer than a turn.
+    let mut runs = Vec::new();
+    let mut current = (steps[0], 0usize);
+    for &task in steps.iter() {
+        if task == current.0 {
+            current.1 += 1;
+        } else {
+            runs.push(current.1);
+            current = (task, 1);
+        }
     }
+    runs.push(current.1);
+    let longest = runs.iter().max().copied().unwrap_or(0);
+    assert!(longest <= 1024, "a task ran {longest} steps in a row");
+    // fib(20) is ~22,000 pushes and pops each: dozens of turns, interleaved.
+    assert!(runs.len() > 20, "only {} turns", runs.len());
+}
+
+#[test]
+fn a_timer_fires_between_the_turns_of_a_long_computation() {
+    // The real clock: a virtual one would only move once fib is done. fib(30)
+    // takes ~50 times the 1 ms sleep here, slow machine or not.
+    let main = Coroutine::new(|co| async move {
+        let long = co.spawn(fib(30)).await?;
+        let ticker = co
+            .spawn(Coroutine::new(|co| async move {
+                co.sleep(Duration::from_millis(1)).await?;
+                Ok(())
+            }))
+            .await?;
+        co.join(ticker).await?;
+        // The ticker woke and finished while fib(30) still had work to do.
+        Ok(long.is_finished())
+    });
+    let mut scheduler = Scheduler::new().expect("a scheduler");
+    assert!(!scheduler.run_until_complete(main).expect("runs"));
 }

@@ -1,11 +1,26 @@
 //! The event stream: what the scheduler does, told to observers.
 //!
-//! Everything that watches the loop (a trace, a timeline, statistics) is an
-//! [`Observer`] attached with [`Scheduler::observe`](crate::Scheduler::observe).
-//! With none attached, each event site costs one predictable branch and no
-//! event is built, like trio's `Instrument`s.
+//! Everything that watches the loop is an [`Observer`] attached with
+//! [`Scheduler::observe`](crate::Scheduler::observe), like trio's
+//! `Instrument`s: the text trace ([`Trace`]), the Perfetto timeline
+//! ([`ChromeTrace`]), the loop's health ([`Stats`]) and the progress bar
+//! ([`Progress`]). With none attached, each event site costs one predictable
+//! branch and no event is built.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
+
+mod chrome;
+mod progress;
+mod stacks;
+mod stats;
+mod trace;
+
+pub use chrome::{ChromeTrace, DEFAULT_DEPTH};
+pub use progress::{Progress, ProgressHandle};
+pub use stats::{SLOW_STEP, Stats, StatsReport};
+pub use trace::Trace;
 
 use crate::error::Error;
 use crate::frame::Label;
@@ -63,6 +78,27 @@ pub enum Event<'a> {
         /// The task.
         task: TaskId,
     },
+    /// A ready task got its turn: its top generator is about to be resumed
+    /// (and keeps running, step after step, until it parks, finishes or has
+    /// used its turn).
+    Resumed {
+        /// The task.
+        task: TaskId,
+    },
+    /// A generator was resumed and ran one step, until it yielded its next
+    /// command or completed. Only sent when an observer asks for it
+    /// ([`Observer::wants_steps`]): timing every step costs two clock reads.
+    Stepped {
+        /// The task.
+        task: TaskId,
+        /// The frame that ran.
+        label: Label,
+        /// Its depth on the stack (the root is 1).
+        depth: usize,
+        /// How long the step held the loop, in real time (even under a
+        /// virtual clock, where computing takes no loop time).
+        took: Duration,
+    },
     /// A task's root finished; `error` says whether it failed.
     Finished {
         /// The task.
@@ -107,16 +143,63 @@ pub enum Event<'a> {
 pub trait Observer {
     /// One event, at loop time `at`.
     fn on_event(&mut self, at: Duration, event: &Event<'_>);
+
+    /// Whether this observer wants [`Event::Stepped`], the real time every
+    /// generator step took. Asked once, when the observer is attached.
+    fn wants_steps(&self) -> bool {
+        false
+    }
+
+    /// Whether this observer reads `at`. Reading the real clock is most of
+    /// what an event costs, so when no attached observer wants the time,
+    /// `at` is `Duration::ZERO`. Asked once, when the observer is attached.
+    fn wants_time(&self) -> bool {
+        true
+    }
+}
+
+/// An observer shared with the code that attached it, which keeps a handle
+/// to read it (or finish it) after the run.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use trampoline::{Coroutine, Scheduler, observe::Stats};
+///
+/// let stats = Rc::new(RefCell::new(Stats::new()));
+/// let mut scheduler = Scheduler::new().unwrap();
+/// scheduler.observe(stats.clone());
+/// scheduler.run_until_complete(Coroutine::new(|_co| async { Ok(()) })).unwrap();
+/// assert_eq!(stats.borrow().report().tasks, 1);
+/// ```
+impl<O: Observer> Observer for Rc<RefCell<O>> {
+    fn on_event(&mut self, at: Duration, event: &Event<'_>) {
+        self.borrow_mut().on_event(at, event);
+    }
+
+    fn wants_steps(&self) -> bool {
+        self.borrow().wants_steps()
+    }
+
+    fn wants_time(&self) -> bool {
+        self.borrow().wants_time()
+    }
 }
 
 /// The attached observers.
 #[derive(Default)]
 pub(crate) struct Observers {
     list: Vec<Box<dyn Observer>>,
+    /// Whether one of them wants [`Event::Stepped`].
+    steps: bool,
+    /// Whether one of them reads the time of events.
+    time: bool,
 }
 
 impl Observers {
     pub(crate) fn attach(&mut self, observer: Box<dyn Observer>) {
+        self.steps |= observer.wants_steps();
+        self.time |= observer.wants_time();
         self.list.push(observer);
     }
 
@@ -124,6 +207,18 @@ impl Observers {
     #[inline]
     pub(crate) fn active(&self) -> bool {
         !self.list.is_empty()
+    }
+
+    /// Whether somebody reads the time of events.
+    #[inline]
+    pub(crate) fn times_events(&self) -> bool {
+        self.time
+    }
+
+    /// Whether somebody wants every step timed.
+    #[inline]
+    pub(crate) fn times_steps(&self) -> bool {
+        self.steps
     }
 
     pub(crate) fn emit(&mut self, at: Duration, event: &Event<'_>) {

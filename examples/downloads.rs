@@ -1,0 +1,327 @@
+//! The seed's `flags2_asyncio.py` (seed `004_221af7cd32b1e56f.txt`, "Enhancing the asyncio
+//! downloader script"): download N flags with at most `--concurrency`
+//! requests in flight, handle each result as soon as it completes, report
+//! every error with its cause, and show a progress bar (on stderr).
+//!
+//! ```text
+//! cargo run --example downloads -- --count 20 --concurrency 3
+//! cargo run --example downloads -- --count 20 --concurrency 3 --verbose
+//! ```
+//!
+//! No internet: the example starts its own flag server on 127.0.0.1 (a task
+//! on the same loop, like the seed's LOCAL and ERROR test servers). It answers
+//! after a short delay that differs per flag (so completion order differs
+//! from request order), and for some flags answers 404, 503, or hangs up
+//! without answering. It also counts the requests it serves at once, so the
+//! end of the run shows that the limit held.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use clap::Parser;
+use trampoline::{Connection, Coroutine, Error, Scheduler};
+
+/// Downloads flags from a local server, a few at a time.
+#[derive(Debug, Parser)]
+struct Args {
+    /// How many flags to fetch (at most 40).
+    #[arg(long, default_value_t = 20)]
+    count: usize,
+
+    /// How many requests may be in flight at once (the seed's `-m`).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    concurrency: u32,
+
+    /// Print every result as it completes instead of the progress bar.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+const CODES: &str = "AD AE AF AG AL AM AO AR AT AU AZ BA BB BD BE BF BG BH BI BJ \
+                     BN BO BR BS BT BW BY BZ CA CD CF CG CH CI CL CM CN CO CR CU";
+
+/// How one download ended (the seed's `HTTPStatus`), or why it failed.
+#[derive(Debug)]
+enum Status {
+    Ok,
+    NotFound,
+    /// The seed's `FetchError(cc) from exc`: the cause, as text.
+    Error(String),
+}
+
+// ---------------------------------------------------------------- the client
+
+/// The seed's `get_flag`: one HTTP/1.1 GET over raw TCP. `Ok(None)` is 404.
+fn get_flag(server: SocketAddr, cc: &'static str) -> Coroutine<Option<Vec<u8>>> {
+    Coroutine::new(move |co| async move {
+        let connection = co.connect(server).await?;
+        let request = format!(
+            "GET /flags/{}.gif HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n",
+            cc.to_lowercase()
+        );
+        co.write_all(&connection, request).await?;
+        let Some(status_line) = co.read_line_from(&connection).await? else {
+            return Err(Error::msg(
+                "the server closed the connection without an answer",
+            ));
+        };
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        let mut length = 0;
+        while let Some(header) = co.read_line_from(&connection).await? {
+            match header.split_once(':') {
+                Some((key, value)) if key.eq_ignore_ascii_case("content-length") => {
+                    length = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| Error::msg("bad Content-Length"))?;
+                }
+                Some(_) => {}
+                None => break, // the empty line before the body
+            }
+        }
+        let body = co.read_exact_from(&connection, length).await?;
+        co.close(&connection).await?;
+        match status.as_str() {
+            "200" => Ok(Some(body)),
+            "404" => Ok(None),
+            _ => Err(Error::msg(format!(
+                "HTTP {}",
+                status_line.trim_start_matches("HTTP/1.1 ")
+            ))),
+        }
+    })
+}
+
+/// The seed's `download_one`: fetch one flag and say how it went. (The seed
+/// also saves the image; see the `executor` example for that part.)
+fn download_one(server: SocketAddr, cc: &'static str) -> Coroutine<Status> {
+    Coroutine::new(move |co| async move {
+        Ok(match co.call(get_flag(server, cc)).await {
+            Ok(Some(_image)) => Status::Ok,
+            Ok(None) => Status::NotFound,
+            Err(cause) => Status::Error(cause.to_string()),
+        })
+    })
+}
+
+/// What the run saw, recorded in completion order.
+#[derive(Debug, Default)]
+struct Report {
+    done: Vec<(&'static str, Status)>,
+    total: usize,
+    verbose: bool,
+}
+
+impl Report {
+    /// The seed's `for future in as_completed(...)` body: one result, as soon
+    /// as it is in.
+    fn record(&mut self, cc: &'static str, status: Status) {
+        if self.verbose {
+            match &status {
+                Status::Ok => println!("{cc} OK"),
+                Status::NotFound => println!("{cc} not found"),
+                Status::Error(cause) => println!("*** Error for {cc}: {cause}"),
+            }
+        }
+        self.done.push((cc, status));
+        if !self.verbose {
+            progress_bar(self.done.len(), self.total);
+        }
+    }
+
+    fn count(&self, wanted: fn(&Status) -> bool) -> usize {
+        self.done.iter().filter(|(_, s)| wanted(s)).count()
+    }
+}
+
+/// The seed's `tqdm` bar, redrawn in place on stderr.
+fn progress_bar(done: usize, total: usize) {
+    let width = 30;
+    let filled = done * width / total.max(1);
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(
+        stderr,
+        "\r[{}{}] {done}/{total}",
+        "#".repeat(filled),
+        ".".repeat(width - filled)
+    );
+    if done == total {
+        let _ = writeln!(stderr);
+    }
+}
+
+/// The seed's `downloader_coro`: every download, at most `limit` at once,
+/// each result recorded the moment it completes.
+///
+/// The limit comes from running `limit` worker tasks that take the next code
+/// from a shared queue: never more than `limit` requests in flight, and each
+/// worker records its result as it completes (completion order). The seed's
+/// shape is one task per code holding a `Semaphore` permit around `get_flag`,
+/// consumed with `as_completed`; only this function changes to use them.
+fn downloader(
+    server: SocketAddr,
+    codes: Vec<&'static str>,
+    limit: u32,
+    report: Rc<RefCell<Report>>,
+) -> Coroutine<()> {
+    Coroutine::new(move |co| async move {
+        let queue = Rc::new(RefCell::new(VecDeque::from(codes)));
+        let mut workers = Vec::new();
+        for _ in 0..limit {
+            let (queue, report) = (queue.clone(), report.clone());
+            let worker = Coroutine::new(move |co| async move {
+                loop {
+                    let next = queue.borrow_mut().pop_front();
+                    let Some(cc) = next else { return Ok(()) };
+                    let status = co.call(download_one(server, cc)).await?;
+                    report.borrow_mut().record(cc, status);
+                }
+            });
+            workers.push(co.spawn(worker).await?);
+        }
+        for worker in workers {
+            co.join(worker).await?;
+        }
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- the server
+
+/// How the test server treats a flag: a delay, and sometimes an error.
+fn behaviour(cc: &str) -> (Duration, &'static str) {
+    let hash = cc
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+    let delay = Duration::from_millis(10 + u64::from(hash % 90));
+    let answer = match hash % 10 {
+        0 | 1 => "404 Not Found",
+        2 => "503 Service Unavailable",
+        3 => "hang up",
+        _ => "200 OK",
+    };
+    (delay, answer)
+}
+
+/// Serves one request, counting the requests served at once.
+fn serve_flag(connection: Connection, busy: Rc<Cell<u32>>, most: Rc<Cell<u32>>) -> Coroutine<()> {
+    Coroutine::new(move |co| async move {
+        busy.set(busy.get() + 1);
+        most.set(most.get().max(busy.get()));
+        let request = co.read_line_from(&connection).await?.unwrap_or_default();
+        while let Some(header) = co.read_line_from(&connection).await? {
+            if header.is_empty() {
+                break;
+            }
+        }
+        let cc = request
+            .split('/')
+            .nth(2)
+            .and_then(|f| f.split('.').next())
+            .unwrap_or("");
+        let (delay, answer) = behaviour(&cc.to_uppercase());
+        co.sleep(delay).await?;
+        if answer != "hang up" {
+            let body = if answer == "200 OK" {
+                format!("GIF89a {cc}")
+            } else {
+                String::new()
+            };
+            let head = format!(
+                "HTTP/1.1 {answer}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            co.write_all(&connection, head + &body).await?;
+        }
+        busy.set(busy.get() - 1);
+        co.close(&connection).await
+    })
+}
+
+fn flag_server(listener: trampoline::Listener, most: Rc<Cell<u32>>) -> Coroutine<()> {
+    Coroutine::new(move |co| async move {
+        let busy = Rc::new(Cell::new(0));
+        loop {
+            let connection = co.accept(&listener).await?;
+            drop(
+                co.spawn(serve_flag(connection, busy.clone(), most.clone()))
+                    .await?,
+            );
+        }
+    })
+}
+
+// ---------------------------------------------------------------- main
+
+fn main_task(args: Args) -> Coroutine<()> {
+    Coroutine::new(move |co| async move {
+        let listener = co
+            .listen("127.0.0.1:0".parse().expect("a valid address"))
+            .await?;
+        let server = listener.local_addr();
+        let most = Rc::new(Cell::new(0));
+        drop(co.spawn(flag_server(listener, most.clone())).await?);
+
+        let codes: Vec<&'static str> = CODES.split_whitespace().take(args.count).collect();
+        let (first, last) = (codes.first().unwrap_or(&""), codes.last().unwrap_or(&""));
+        println!("LOCAL site: http://{server}/flags");
+        println!(
+            "Searching for {} flags: from {first} to {last}",
+            codes.len()
+        );
+        println!("{} concurrent connections will be used.", args.concurrency);
+        let report = Rc::new(RefCell::new(Report {
+            total: codes.len(),
+            verbose: args.verbose,
+            ..Report::default()
+        }));
+        let started = co.now().await?;
+        co.call(downloader(server, codes, args.concurrency, report.clone()))
+            .await?;
+        let elapsed = co.now().await?.saturating_sub(started);
+
+        let report = report.borrow();
+        println!("{}", "-".repeat(20));
+        if !report.verbose {
+            for (cc, status) in &report.done {
+                if let Status::Error(cause) = status {
+                    println!("*** Error for {cc}: {cause}");
+                }
+            }
+        }
+        println!(
+            "{} flags downloaded.",
+            report.count(|s| matches!(s, Status::Ok))
+        );
+        println!(
+            "{} not found.",
+            report.count(|s| matches!(s, Status::NotFound))
+        );
+        println!(
+            "{} errors.",
+            report.count(|s| matches!(s, Status::Error(_)))
+        );
+        println!("Elapsed time: {:.2}s", elapsed.as_secs_f64());
+        println!("The server saw at most {} requests at once.", most.get());
+        Ok(())
+    })
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match Scheduler::new().and_then(|mut s| s.run_until_complete(main_task(args))) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

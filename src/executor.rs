@@ -1,0 +1,220 @@
+//! Blocking work off the loop: `co.run_in_executor(closure)` runs the closure
+//! on a small pool of OS threads and parks the task; the result comes back
+//! into the loop through a [`mio::Waker`], so the loop keeps ticking meanwhile.
+//!
+//! asyncio's `loop.run_in_executor(None, save_flag, image, name)`. The pool is
+//! started by the first job (a program that never uses it has no threads).
+//! Each job carries the parked task's key and id; a worker sends the result
+//! down a channel and wakes the poller on the [`EXECUTOR`] token, and the
+//! scheduler then hands every finished result to its task.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+use mio::{Registry, Token, Waker};
+
+use crate::command::Resume;
+use crate::coroutine::{Co, thrown};
+use crate::error::{Error, ErrorKind};
+use crate::task::TaskId;
+use crate::value::Value;
+
+/// The mio token the pool's [`Waker`] fires on.
+pub(crate) const EXECUTOR: Token = Token(2);
+
+/// How many threads the pool runs. asyncio's default pool has
+/// `min(32, cpus + 4)`; a handful is plenty for the file writes and sleeps of
+/// the examples, and a fixed number keeps the pool a dozen lines long.
+pub(crate) const POOL_THREADS: usize = 4;
+
+/// What a job returns, its type erased so every job fits one channel.
+type Output = Result<Box<dyn Any + Send>, String>;
+
+/// A closure to run on the pool.
+pub(crate) struct Job(Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>);
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job(..)")
+    }
+}
+
+/// The pool, and the jobs in flight with the tasks waiting for them.
+pub(crate) struct Executor {
+    waker: Arc<Waker>,
+    /// Jobs to the workers; `None` until the first job starts the pool.
+    jobs: Option<Sender<(u64, Job)>>,
+    results_tx: Sender<(u64, Output)>,
+    results: Receiver<(u64, Output)>,
+    /// Job number → the task parked waiting for it.
+    waiting: HashMap<u64, (usize, TaskId)>,
+    next_job: u64,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("started", &self.jobs.is_some())
+            .field("in_flight", &self.waiting.len())
+            .finish()
+    }
+}
+
+impl Executor {
+    /// An idle pool whose results will wake `registry`'s poller.
+    pub(crate) fn new(registry: &Registry) -> std::io::Result<Self> {
+        let (results_tx, results) = channel();
+        Ok(Executor {
+            waker: Arc::new(Waker::new(registry, EXECUTOR)?),
+            jobs: None,
+            results_tx,
+            results,
+            waiting: HashMap::new(),
+            next_job: 0,
+        })
+    }
+
+    /// Queues `job` for the task at `key`, which stays parked until
+    /// [`finished`](Self::finished) hands it the result. Fails only if the
+    /// first job cannot start a single thread.
+    pub(crate) fn submit(&mut self, job: Job, key: usize, id: TaskId) -> std::io::Result<()> {
+        if self.jobs.is_none() {
+            self.jobs = Some(start_pool(self.results_tx.clone(), self.waker.clone())?);
+        }
+        let number = self.next_job;
+        self.next_job += 1;
+        self.waiting.insert(number, (key, id));
+        self.jobs
+            .as_ref()
+            .expect("BUG: the pool was started above")
+            .send((number, job))
+            .expect("BUG: detached workers never drop the job queue");
+        Ok(())
+    }
+
+    /// The task at `key` no longer waits for its job (an error was thrown
+    /// into it): the job runs to its end, and its result is dropped.
+    pub(crate) fn forget(&mut self, key: usize, id: TaskId) {
+        self.waiting.retain(|_, waiter| *waiter != (key, id));
+    }
+
+    /// Whether a task waits for a job: the loop must not call that a deadlock.
+    pub(crate) fn in_flight(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
+    /// The results that arrived, each with the task to resume and its answer.
+    pub(crate) fn finished(&mut self) -> Vec<(usize, TaskId, Resume)> {
+        let mut done = Vec::new();
+        while let Ok((number, output)) = self.results.try_recv() {
+            // A job whose task stopped waiting (see `forget`): drop its result.
+            let Some((key, id)) = self.waiting.remove(&number) else {
+                continue;
+            };
+            let resume = match output {
+                Ok(value) => Resume::Returned(Value::Boxed(value)),
+                Err(message) => Resume::Failed(ErrorKind::Panicked(message).into()),
+            };
+            done.push((key, id, resume));
+        }
+        done
+    }
+}
+
+/// Starts the worker threads; they share one job queue behind a mutex and
+/// end when the executor (the only job sender) is dropped.
+///
+/// Simplification: the workers are detached, not joined, so dropping a
+/// scheduler never waits for a job that blocks forever; such a job's result
+/// is dropped. Python's executor joins its threads at exit instead.
+fn start_pool(
+    results: Sender<(u64, Output)>,
+    waker: Arc<Waker>,
+) -> std::io::Result<Sender<(u64, Job)>> {
+    let (jobs_tx, jobs_rx) = channel::<(u64, Job)>();
+    let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+    for n in 0..POOL_THREADS {
+        let (jobs, results, waker) = (jobs_rx.clone(), results.clone(), waker.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("trampoline-executor-{n}"))
+            .spawn(move || worker(&jobs, &results, &waker));
+        // Fewer threads than asked is fine as long as one started: the queue
+        // is shared. Zero threads would leave jobs waiting forever.
+        if let Err(error) = spawned
+            && n == 0
+        {
+            return Err(error);
+        }
+    }
+    Ok(jobs_tx)
+}
+
+/// One worker: take a job, run it (a panic becomes the job's error), send the
+/// result, wake the loop.
+fn worker(jobs: &Mutex<Receiver<(u64, Job)>>, results: &Sender<(u64, Output)>, waker: &Waker) {
+    loop {
+        let next = jobs
+            .lock()
+            .map_err(|_| ())
+            .and_then(|queue| queue.recv().map_err(|_| ()));
+        let Ok((number, Job(job))) = next else {
+            return;
+        };
+        let output = catch_unwind(AssertUnwindSafe(job)).map_err(|payload| {
+            match (
+                payload.downcast_ref::<&str>(),
+                payload.downcast_ref::<String>(),
+            ) {
+                (Some(s), _) => s.to_string(),
+                (_, Some(s)) => s.clone(),
+                _ => "a non-string panic payload".to_string(),
+            }
+        });
+        if results.send((number, output)).is_err() {
+            return; // the scheduler is gone
+        }
+        // A failed wake-up (out of resources) leaves the result queued; the
+        // next wake-up, or any other event, delivers it.
+        let _ = waker.wake();
+    }
+}
+
+impl Co {
+    /// Runs the blocking `work` on the loop's thread pool and returns its
+    /// value; this task is parked meanwhile and the other tasks (and timers)
+    /// go on. A panic in `work` comes back as an `Err` here.
+    ///
+    /// asyncio's `await loop.run_in_executor(None, work)`.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    ///
+    /// let main = Coroutine::new(|co| async move {
+    ///     let sum = co
+    ///         .run_in_executor(|| {
+    ///             std::thread::sleep(std::time::Duration::from_millis(10)); // blocking
+    ///             (1..=10u64).sum::<u64>()
+    ///         })
+    ///         .await?;
+    ///     Ok(sum)
+    /// });
+    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), 55);
+    /// ```
+    pub async fn run_in_executor<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let job = Job(Box::new(move || Box::new(work()) as Box<dyn Any + Send>));
+        match self
+            .yield_(crate::command::Command::RunInExecutor(job))
+            .await
+        {
+            Resume::Returned(value) => Ok(value.take()),
+            resume => Err(thrown("run_in_executor", resume)),
+        }
+    }
+}

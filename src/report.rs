@@ -1,0 +1,77 @@
+//! Failure reports: the lines a user reads on stderr when a task error has
+//! nobody left to take it ("task 3 failed: ...", "error never retrieved").
+//!
+//! They go to stderr, except inside [`capture_reports`], which collects them
+//! instead, so a test can check that every lost error is reported exactly
+//! once. A thread-local sink is enough: the scheduler is single-threaded, and
+//! a test's scheduler runs on the test's thread.
+
+use std::cell::RefCell;
+use std::io::Write;
+
+thread_local! {
+    /// Where reports go while [`capture_reports`] runs on this thread.
+    static SINK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns what it returned with the failure reports it made,
+/// in order, instead of writing them on stderr. Captures nest: an inner
+/// capture takes its own reports and hands the outer one nothing.
+///
+/// ```
+/// use trampoline::{Coroutine, Error, Scheduler, capture_reports};
+///
+/// let main = Coroutine::new(|co| async move {
+///     // Spawned and never joined: the failure has nobody to go to.
+///     co.spawn(Coroutine::<()>::new(|_co| async { Err(Error::msg("lost")) })).await?;
+///     co.sleep(std::time::Duration::ZERO).await
+/// });
+/// let (run, reports) = capture_reports(|| Scheduler::new().unwrap().run_until_complete(main));
+/// run.unwrap();
+/// assert_eq!(reports.len(), 1);
+/// assert!(reports[0].starts_with("task 2 failed: lost"), "{reports:?}");
+/// ```
+pub fn capture_reports<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
+    let mut capture = Capture {
+        outer: Some(SINK.with(|sink| sink.borrow_mut().replace(Vec::new()))),
+    };
+    let result = f();
+    (result, capture.end())
+}
+
+/// Puts the outer sink back when the capture ends, also when `f` panics
+/// (else this thread's later reports would vanish into a dead capture).
+struct Capture {
+    outer: Option<Option<Vec<String>>>,
+}
+
+impl Capture {
+    fn end(&mut self) -> Vec<String> {
+        let outer = self.outer.take().expect("BUG: a capture ends once");
+        let captured = SINK.with(|sink| std::mem::replace(&mut *sink.borrow_mut(), outer));
+        captured.expect("BUG: the sink is only taken back by the capture that set it")
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if self.outer.is_some() {
+            self.end();
+        }
+    }
+}
+
+/// Writes one report line: into the capture if one runs, else on stderr.
+/// A closed stderr is ignored; there is nowhere left to report to.
+pub(crate) fn write(line: &str) {
+    let captured = SINK.with(|sink| match &mut *sink.borrow_mut() {
+        Some(lines) => {
+            lines.push(line.to_string());
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}

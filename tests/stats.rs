@@ -1,0 +1,80 @@
+//! `Stats`: what the loop did and how healthy it was, counted from the event
+//! stream.
+
+mod common;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use trampoline::observe::Stats;
+use trampoline::{Clock, Coroutine, Scheduler};
+
+fn fib(n: u64) -> Coroutine<u64> {
+    Coroutine::new(move |co| async move {
+        if n <= 1 {
+            return Ok(n);
+        }
+        Ok(co.call(fib(n - 1)).await? + co.call(fib(n - 2)).await?)
+    })
+    .with_arg(n)
+}
+
+#[test]
+fn stats_count_tasks_coroutines_steps_and_the_deepest_stack() {
+    let stats = Rc::new(RefCell::new(Stats::new().quiet()));
+    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    scheduler.observe(stats.clone());
+    let main = Coroutine::new(|co| async move {
+        let ticker = co.spawn(Coroutine::new(|co| async move {
+            for _ in 0..4 {
+                co.sleep(Duration::from_secs(1)).await?;
+            }
+            Ok(())
+        }));
+        let ticker = ticker.await?;
+        let value = co.call(fib(15)).await?;
+        co.join(ticker).await?;
+        Ok(value)
+    });
+    assert_eq!(scheduler.run_until_complete(main).unwrap(), 610);
+    let report = stats.borrow().report();
+    assert_eq!(report.tasks, 2);
+    // main, the ticker, and 2·F(16) − 1 = 1973 fib coroutines.
+    assert_eq!(report.coroutines, 2 + 1973);
+    // main → fib(15) → … → fib(1).
+    assert_eq!(report.deepest, 16);
+    // Every coroutine is resumed once per command it yields, plus once more
+    // to finish: at least twice per coroutine.
+    assert!(report.steps >= 2 * report.coroutines, "{report:?}");
+    // A virtual clock wakes every timer exactly on time.
+    assert_eq!(report.wakeups, 4);
+    assert_eq!(report.lateness, [Duration::ZERO; 3]);
+    assert!(report.longest_step.is_some());
+    assert!(
+        report
+            .to_string()
+            .starts_with("stats: 2 tasks, 1975 coroutines, ")
+    );
+}
+
+#[test]
+fn the_demo_prints_its_stats_at_exit() {
+    let output = common::run_script("1 10\n2 exit\n", &["--stats"]);
+    assert!(output.status.success());
+    let stderr = common::stderr(&output);
+    let lines: Vec<&str> = stderr.lines().collect();
+    // main_task, read_input, print_every, compute(10), and fib(10)'s 177.
+    assert!(
+        lines[0].starts_with("stats: 3 tasks, 181 coroutines, ")
+            && lines[0].ends_with(" trampoline steps, deepest stack 11 frames"),
+        "{stderr}"
+    );
+    // Every timer fires exactly on time on the virtual clock.
+    assert_eq!(
+        lines[1],
+        "stats: timer lateness p50 0 µs, p99 0 µs, max 0 µs (0 wake-ups)"
+    );
+    assert!(lines[2].starts_with("stats: longest step "), "{stderr}");
+    assert_eq!(lines.len(), 3, "{stderr}");
+}
