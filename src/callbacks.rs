@@ -100,8 +100,11 @@ impl fmt::Debug for Shared {
 /// Runs a callback; a panic in it is reported on stderr and the loop goes on.
 pub(crate) fn run_reporting(callback: Callback) {
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback));
-    if run.is_err() {
-        crate::task::report("a callback panicked");
+    if let Err(payload) = run {
+        crate::task::report(&format!(
+            "a callback panicked: {}",
+            crate::task::panic_message(payload.as_ref())
+        ));
     }
 }
 

@@ -163,16 +163,8 @@ fn worker(jobs: &Mutex<Receiver<(u64, Job)>>, results: &Sender<(u64, Output)>, w
         let Ok((number, Job(job))) = next else {
             return;
         };
-        let output = catch_unwind(AssertUnwindSafe(job)).map_err(|payload| {
-            match (
-                payload.downcast_ref::<&str>(),
-                payload.downcast_ref::<String>(),
-            ) {
-                (Some(s), _) => s.to_string(),
-                (_, Some(s)) => s.clone(),
-                _ => "a non-string panic payload".to_string(),
-            }
-        });
+        let output = catch_unwind(AssertUnwindSafe(job))
+            .map_err(|payload| crate::task::panic_message(payload.as_ref()));
         if results.send((number, output)).is_err() {
             return; // the scheduler is gone
         }

@@ -149,6 +149,18 @@ impl Completion {
     }
 }
 
+/// What a panic said: its `&str` or `String` payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    match (
+        payload.downcast_ref::<&str>(),
+        payload.downcast_ref::<String>(),
+    ) {
+        (Some(s), _) => s.to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "a non-string panic payload".to_string(),
+    }
+}
+
 /// An error with the frames it was thrown through: `boom (in fib(3) ← fib(5))`.
 pub(crate) fn describe(error: &Error) -> String {
     let trace = error.trace_line();

@@ -270,14 +270,7 @@ impl Trampoline {
     /// The task panicked: drop its stack and finish it with the panic as its
     /// error, so the other tasks go on and nobody waits forever.
     fn panicked(&mut self, key: usize, payload: Box<dyn std::any::Any + Send>) {
-        let message = match (
-            payload.downcast_ref::<&str>(),
-            payload.downcast_ref::<String>(),
-        ) {
-            (Some(s), _) => s.to_string(),
-            (_, Some(s)) => s.clone(),
-            _ => "a non-string panic payload".to_string(),
-        };
+        let message = crate::task::panic_message(payload.as_ref());
         let task = &mut self.tasks[key];
         let mut error = Error::from(ErrorKind::Panicked(message));
         for label in task.labels().collect::<Vec<_>>() {

@@ -133,3 +133,49 @@ fn a_task_spawns_a_hundred_thousand_children_and_joins_them_one_by_one() {
         .expect("main returns");
     assert_eq!(sum, CHILDREN * (CHILDREN - 1) / 2);
 }
+
+#[test]
+fn gather_of_a_hundred_thousand_children_keeps_their_order() {
+    use trampoline::gather;
+    const CHILDREN: u64 = 100_000;
+    let children = (0..CHILDREN)
+        .map(|i| {
+            Coroutine::new(move |co| async move {
+                // Finish in an order unlike the argument order.
+                co.sleep(Duration::from_millis((i * 7919) % 1000)).await?;
+                Ok(i)
+            })
+        })
+        .collect();
+    let values = virtual_scheduler()
+        .run_until_complete(gather(children))
+        .unwrap();
+    assert_eq!(values, (0..CHILDREN).collect::<Vec<_>>());
+}
+
+#[test]
+fn gather_of_a_hundred_thousand_children_fails_with_the_one_that_failed() {
+    use trampoline::gather;
+    let children = (0..100_000u64)
+        .map(|i| {
+            Coroutine::new(move |co| async move {
+                co.sleep(Duration::from_millis(i % 1000)).await?;
+                if i == 4242 {
+                    return Err(Error::msg("child 4242 failed"));
+                }
+                Ok(i)
+            })
+        })
+        .collect();
+    let (run, reports) =
+        capture_reports(|| virtual_scheduler().run_until_complete(gather(children)));
+    let Err(RunError::Failed(error)) = run else {
+        panic!("gather should fail")
+    };
+    assert_eq!(error.to_string(), "child 4242 failed");
+    assert_eq!(
+        reports,
+        Vec::<String>::new(),
+        "the failure was retrieved, the others cancelled"
+    );
+}
