@@ -16,14 +16,13 @@
 //! end of the run shows that the limit held.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Parser;
-use trampoline::{Connection, Coroutine, Error, Scheduler};
+use trampoline::{Connection, Coroutine, Error, Scheduler, Semaphore, as_completed};
 
 /// Downloads flags from a local server, a few at a time.
 #[derive(Debug, Parser)]
@@ -158,14 +157,10 @@ fn progress_bar(done: usize, total: usize) {
     }
 }
 
-/// The seed's `downloader_coro`: every download, at most `limit` at once,
-/// each result recorded the moment it completes.
-///
-/// The limit comes from running `limit` worker tasks that take the next code
-/// from a shared queue: never more than `limit` requests in flight, and each
-/// worker records its result as it completes (completion order). The seed's
-/// shape is one task per code holding a `Semaphore` permit around `get_flag`,
-/// consumed with `as_completed`; only this function changes to use them.
+/// The seed's `downloader_coro`: one coroutine per code, each holding a
+/// `Semaphore` permit around its request (at most `limit` in flight), and
+/// the results consumed with `as_completed`, each recorded the moment it is
+/// in.
 fn downloader(
     server: SocketAddr,
     codes: Vec<&'static str>,
@@ -173,22 +168,21 @@ fn downloader(
     report: Rc<RefCell<Report>>,
 ) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        let queue = Rc::new(RefCell::new(VecDeque::from(codes)));
-        let mut workers = Vec::new();
-        for _ in 0..limit {
-            let (queue, report) = (queue.clone(), report.clone());
-            let worker = Coroutine::new(move |co| async move {
-                loop {
-                    let next = queue.borrow_mut().pop_front();
-                    let Some(cc) = next else { return Ok(()) };
-                    let status = co.call(download_one(server, cc)).await?;
-                    report.borrow_mut().record(cc, status);
-                }
-            });
-            workers.push(co.spawn(worker).await?);
-        }
-        for worker in workers {
-            co.join(worker).await?;
+        let semaphore = Semaphore::new(limit as usize);
+        let downloads = codes
+            .into_iter()
+            .map(|cc| {
+                let semaphore = semaphore.clone();
+                Coroutine::new(move |co| async move {
+                    let _permit = co.call(semaphore.acquire()).await?;
+                    Ok((cc, co.call(download_one(server, cc)).await?))
+                })
+            })
+            .collect();
+        let mut done = as_completed(downloads, None);
+        while let Some(outcome) = co.next(&mut done).await? {
+            let (cc, status) = outcome?;
+            report.borrow_mut().record(cc, status);
         }
         Ok(())
     })
