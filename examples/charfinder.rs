@@ -178,10 +178,6 @@ fn main() -> ExitCode {
             println!("Server shutting down.");
             ExitCode::SUCCESS
         }
-        Err(RunError::Failed(error)) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -17,22 +17,10 @@ mod measure;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
-}
-
 /// Computes fib(n) and returns when it finished, by the loop's clock.
 fn timed_fib(n: u64) -> Coroutine<Duration> {
     Coroutine::new(move |co| async move {
-        co.call(fib(n)).await?;
+        co.call(measure::fib(n)).await?;
         co.now().await
     })
 }
@@ -51,7 +39,7 @@ fn main() {
     let (a, b) = scheduler.run_until_complete(main).expect("it runs");
     let gap = a.abs_diff(b).as_secs_f64() / a.max(b).as_secs_f64();
     measure::say(&format!(
-        "two fib({n}) tasks finished at {:.1} ms and {:.1} ms: {:.2}% apart",
+        "two measure::fib({n}) tasks finished at {:.1} ms and {:.1} ms: {:.2}% apart",
         a.as_secs_f64() * 1e3,
         b.as_secs_f64() * 1e3,
         gap * 100.0

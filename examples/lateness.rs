@@ -20,18 +20,6 @@ mod measure;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
-}
-
 /// Sleeps 1 ms at a time until `done`, and returns how late each wake-up was.
 fn ticker(done: Rc<Cell<bool>>) -> Coroutine<Vec<Duration>> {
     Coroutine::new(move |co| async move {
@@ -52,7 +40,7 @@ fn main() {
     let main = Coroutine::new(move |co| async move {
         let ticks = co.spawn(ticker(done.clone())).await?;
         let start = co.now().await?;
-        let value = co.call(fib(n)).await?;
+        let value = co.call(measure::fib(n)).await?;
         let computing = co.now().await? - start;
         done.set(true);
         Ok((value, computing, co.join(ticks).await?))
@@ -63,7 +51,7 @@ fn main() {
     let at = |q: f64| lateness[((lateness.len() - 1) as f64 * q).round() as usize];
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     measure::say(&format!(
-        "fib({n}) = {value} in {:.3} s; {} ticks of 1 ms meanwhile",
+        "measure::fib({n}) = {value} in {:.3} s; {} ticks of 1 ms meanwhile",
         computing.as_secs_f64(),
         lateness.len()
     ));

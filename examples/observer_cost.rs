@@ -13,8 +13,11 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "support/measure.rs"]
+mod measure;
+
+use trampoline::Scheduler;
 use trampoline::observe::{ChromeTrace, Progress, Stats, Trace};
-use trampoline::{Coroutine, Scheduler};
 
 /// As in the demo: every coroutine is three small allocations.
 #[global_allocator]
@@ -22,18 +25,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The number of coroutines fib(30) runs: 2·F(31) − 1.
 const COROUTINES: f64 = 2.0 * 1_346_269.0 - 1.0;
-
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
-}
 
 /// One run of fib(30) with the observer `mode` names.
 fn run(mode: &str) -> Result<Duration, String> {
@@ -50,7 +41,7 @@ fn run(mode: &str) -> Result<Duration, String> {
     }
     let started = Instant::now();
     let value = scheduler
-        .run_until_complete(fib(30))
+        .run_until_complete(measure::fib(30))
         .map_err(|e| e.to_string())?;
     assert_eq!(value, 832_040);
     Ok(started.elapsed())

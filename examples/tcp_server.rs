@@ -133,10 +133,6 @@ fn main() -> ExitCode {
     match run {
         Ok(()) => ExitCode::SUCCESS,
         Err(RunError::Interrupted(signal)) => ExitCode::from(128 + signal as u8),
-        Err(RunError::Failed(error)) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

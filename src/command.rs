@@ -38,7 +38,7 @@ pub(crate) enum Command {
     /// Resume me with the time since the Unix epoch, by the loop's clock.
     UnixTime,
     /// Do this with a socket; resume me when it is done (`net.rs`).
-    Net(NetOp),
+    Net(Box<NetOp>),
     /// Run this closure on the thread pool; resume me with its value
     /// (`executor.rs`).
     RunInExecutor(Job),
@@ -92,6 +92,14 @@ mod tests {
     /// genawaiter's airlock, so the toolkit's variants must not make them
     /// bigger: their payloads stay within the two words `Call(Frame)` needs
     /// (large ones go behind a pointer, as `Next`/`Emit` do).
+    /// The whole enums, as they travel: a bigger variant (a socket address,
+    /// a buffer) would make every `call` of every coroutine move more bytes.
+    #[test]
+    fn commands_and_answers_stay_three_words() {
+        assert!(size_of::<super::Command>() <= 3 * size_of::<usize>());
+        assert!(size_of::<super::Resume>() <= 4 * size_of::<usize>());
+    }
+
     #[test]
     fn toolkit_payloads_fit_in_two_words() {
         let two_words = size_of::<crate::frame::Frame>();

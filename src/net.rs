@@ -200,7 +200,7 @@ impl fmt::Debug for Connection {
 impl Co {
     /// Yields a socket operation; its failure becomes the `Err`.
     async fn net(&self, op: NetOp) -> Result<Resume, Error> {
-        match self.yield_(Command::Net(op)).await {
+        match self.yield_(Command::Net(Box::new(op))).await {
             Resume::Failed(error) => Err(error),
             resume => Ok(resume),
         }

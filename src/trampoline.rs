@@ -191,7 +191,7 @@ impl Trampoline {
             Command::Emit(slot) => Some(self.emit_value(key, &slot)),
             Command::LoopHandle => Some(Resume::Handle(self.control.handle())),
             Command::Tasks => Some(Resume::Tasks(snapshot(&self.tasks))),
-            Command::Net(op) => self.net(key, op),
+            Command::Net(op) => self.net(key, *op),
             Command::RunInExecutor(job) => self.run_in_executor(key, job),
         }
     }

@@ -1,6 +1,7 @@
 //! What the scale and timing examples share: memory figures from
 //! `/proc/self/status` (Linux; elsewhere they read as unknown), the count
-//! argument, and printing that survives a closed stdout (`| head -1`).
+//! argument, printing that survives a closed stdout (`| head -1`), and the
+//! fib coroutine the timing examples compute.
 
 #![allow(dead_code)] // each example uses only part of it
 
@@ -42,4 +43,19 @@ pub fn count_arg(default: u64) -> u64 {
 pub fn say(text: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+/// fib(n) through the trampoline, as the demo computes it: every call a
+/// sub-coroutine.
+#[allow(dead_code)]
+pub fn fib(n: u64) -> trampoline::Coroutine<u64> {
+    trampoline::Coroutine::new(move |co| async move {
+        if n <= 1 {
+            return Ok(n);
+        }
+        let a = co.call(fib(n - 1)).await?;
+        let b = co.call(fib(n - 2)).await?;
+        Ok(a + b)
+    })
+    .with_arg(n)
 }
