@@ -39,7 +39,7 @@ fn main() {
     let (a, b) = scheduler.run_until_complete(main).expect("it runs");
     let gap = a.abs_diff(b).as_secs_f64() / a.max(b).as_secs_f64();
     measure::say(&format!(
-        "two measure::fib({n}) tasks finished at {:.1} ms and {:.1} ms: {:.2}% apart",
+        "two fib({n}) tasks finished at {:.1} ms and {:.1} ms: {:.2}% apart",
         a.as_secs_f64() * 1e3,
         b.as_secs_f64() * 1e3,
         gap * 100.0

@@ -51,7 +51,7 @@ fn main() {
     let at = |q: f64| lateness[((lateness.len() - 1) as f64 * q).round() as usize];
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     measure::say(&format!(
-        "measure::fib({n}) = {value} in {:.3} s; {} ticks of 1 ms meanwhile",
+        "fib({n}) = {value} in {:.3} s; {} ticks of 1 ms meanwhile",
         computing.as_secs_f64(),
         lateness.len()
     ));
