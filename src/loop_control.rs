@@ -57,7 +57,7 @@ impl Trampoline {
         self.control.waiting.insert(id, token);
         let until = timeout.map(|t| self.clock.now().saturating_add(t));
         if let Some(deadline) = until {
-            self.timers.insert(deadline, key, id);
+            self.tasks[key].timer = self.timers.insert(deadline, key, id);
         }
         self.park(key, TaskState::Waiting { until });
     }

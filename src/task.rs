@@ -83,6 +83,10 @@ pub(crate) struct Task {
     pub(crate) stack: Vec<Frame>,
     pub(crate) state: TaskState,
     pub(crate) completion: std::rc::Rc<Completion>,
+    /// The sequence number of the task's live timer entry. An entry with
+    /// another number is stale (the task was woken another way, by a cancel
+    /// say, and may be asleep again until the same instant) and is ignored.
+    pub(crate) timer: u64,
 }
 
 impl Task {

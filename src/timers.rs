@@ -38,7 +38,8 @@ struct Entry {
 
 impl Timers {
     /// Parks the task at `key` (whose id is `id`) until `deadline`.
-    pub(crate) fn insert(&mut self, deadline: Duration, key: usize, id: TaskId) {
+    /// Returns the entry's sequence number, which `pop_due` gives back.
+    pub(crate) fn insert(&mut self, deadline: Duration, key: usize, id: TaskId) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let entry = Entry {
@@ -51,6 +52,7 @@ impl Timers {
             Some(last) if last.deadline > deadline => self.heap.push(Reverse(entry)),
             _ => self.sorted.push_back(entry),
         }
+        seq
     }
 
     /// The earliest entry: the front of the queue or the top of the heap.
@@ -69,7 +71,7 @@ impl Timers {
 
     /// Removes and returns the next task whose deadline is at or before `now`,
     /// with that deadline (to tell a stale entry from the task's current one).
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(usize, TaskId, Duration)> {
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(usize, TaskId, u64)> {
         let first = self.first().filter(|entry| entry.deadline <= now)?;
         let from_queue = self.sorted.front() == Some(first);
         let entry = if from_queue {
@@ -78,7 +80,7 @@ impl Timers {
             self.heap.pop().map(|Reverse(entry)| entry)
         };
         let entry = entry.expect("BUG: the entry just looked at is there");
-        Some((entry.key, entry.id, entry.deadline))
+        Some((entry.key, entry.id, entry.seq))
     }
 }
 

@@ -84,6 +84,7 @@ impl Trampoline {
             stack: vec![root],
             state: TaskState::Ready,
             completion: completion.clone(),
+            timer: u64::MAX,
         });
         self.ready.push_back((key, Resume::Start));
         self.emit(|| Event::Spawned { task: id, label });
@@ -154,7 +155,7 @@ impl Trampoline {
             }
             Command::Sleep(duration) => {
                 let until = self.clock.now().saturating_add(duration);
-                self.timers.insert(until, key, id);
+                self.tasks[key].timer = self.timers.insert(until, key, id);
                 self.park(key, TaskState::Sleeping { until });
                 None
             }
@@ -353,18 +354,14 @@ impl Trampoline {
     /// Moves every task whose sleep has ended by `now` to the ready queue, in
     /// deadline order (FIFO on ties).
     pub(crate) fn wake_due_timers(&mut self, now: std::time::Duration) {
-        while let Some((key, id, deadline)) = self.timers.pop_due(now) {
+        while let Some((key, id, seq)) = self.timers.pop_due(now) {
             let state = match self.tasks.get(key) {
-                Some(task) if task.id == id => task.state,
+                Some(task) if task.id == id && task.timer == seq => task.state,
                 _ => continue,
             };
             match state {
-                TaskState::Sleeping { until } if until == deadline => {
-                    self.wake(key, id, Resume::Woke);
-                }
-                TaskState::Waiting { until: Some(until) } if until == deadline => {
-                    self.timed_out(key, id);
-                }
+                TaskState::Sleeping { .. } => self.wake(key, id, Resume::Woke),
+                TaskState::Waiting { until: Some(_) } => self.timed_out(key, id),
                 _ => {}
             }
         }

@@ -24,6 +24,9 @@ pub enum Op {
     /// Join one of this body's live handles (`pick` modulo how many), if
     /// any; catch its error or pass it on.
     Join { pick: usize, catch: bool },
+    /// Cancel one of this body's live handles (`pick` modulo how many), if
+    /// any, and go on at once: `cancel` is plain code, not a suspension.
+    Cancel { pick: usize },
 }
 
 /// An op with its id.
@@ -54,7 +57,12 @@ impl Body {
             f(node);
             match &node.op {
                 Op::Call { body, .. } | Op::Spawn(body) => body.visit(f),
-                Op::Sleep(_) | Op::Compute(_) | Op::Fail | Op::Panic | Op::Join { .. } => {}
+                Op::Sleep(_)
+                | Op::Compute(_)
+                | Op::Fail
+                | Op::Panic
+                | Op::Join { .. }
+                | Op::Cancel { .. } => {}
             }
         }
     }
@@ -71,7 +79,12 @@ impl Body {
                 Op::Panic if main_task => node.op = Op::Fail,
                 Op::Call { body, .. } => body.number(next, main_task),
                 Op::Spawn(body) => body.number(next, false),
-                Op::Sleep(_) | Op::Compute(_) | Op::Fail | Op::Panic | Op::Join { .. } => {}
+                Op::Sleep(_)
+                | Op::Compute(_)
+                | Op::Fail
+                | Op::Panic
+                | Op::Join { .. }
+                | Op::Cancel { .. } => {}
             }
         }
     }
@@ -91,6 +104,7 @@ fn leaf() -> impl Strategy<Value = Op> {
         2 => Just(Op::Fail),
         1 => Just(Op::Panic),
         3 => (any::<usize>(), any::<bool>()).prop_map(|(pick, catch)| Op::Join { pick, catch }),
+        3 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
     ]
 }
 

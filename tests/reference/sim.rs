@@ -11,6 +11,14 @@
 //! task's outcome goes to its joiner, else to its live handle, else (if an
 //! error) to a `failed` report; a handle dropped over an unread error makes
 //! an `error never retrieved` report.
+//!
+//! Cancels: `cancel` marks the task and queues a wake request; the loop
+//! carries out wake requests at the start of each tick (a tick gives a turn
+//! to each task that was ready when it began). A parked task (sleeping,
+//! joining) then leaves what it waits on and goes to the back of the ready
+//! queue with the `cancelled` error; a ready task gets it at the start of
+//! its next turn instead of the value it was to be resumed with, and a frame
+//! not started yet is popped unrun. A `cancelled` error is never reported.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -47,9 +55,21 @@ enum Frame<'p> {
     },
 }
 
+/// What a parked task waits on, so a cancel can take it out.
+enum Park {
+    Sleep(u64, u64),
+    Join(usize),
+}
+
 struct Task<'p> {
     stack: Vec<Frame<'p>>,
     finished: bool,
+    /// A cancel is pending: thrown at the next resume.
+    cancel: bool,
+    parked: Option<Park>,
+    /// The handle of a join given up for a cancel: the joining frame still
+    /// holds it until it is resumed, and drops it then.
+    abandoned: Option<usize>,
     /// The outcome kept for the live handle.
     kept: Option<Outcome>,
     handle_alive: bool,
@@ -63,12 +83,25 @@ struct Sim<'p> {
     timers: BTreeSet<(u64, u64, usize)>,
     seq: u64,
     now: u64,
+    /// Wake requests left by `cancel`, carried out at the next tick.
+    wakes: VecDeque<usize>,
+    /// Errors a frame was to be resumed with when a cancel took their place.
+    superseded: Vec<String>,
     out: Observed,
 }
+
+const CANCELLED: &str = "cancelled";
 
 /// Runs `root` as the main task's program and returns what the scheduler
 /// must show.
 pub fn run(root: &Body) -> Observed {
+    run_counting(root).0
+}
+
+/// [`run`], and the errors that reached their frame (a call's or a join's
+/// answer) only to be replaced by a cancel thrown at the same resume: they
+/// were delivered, so they count as ended.
+pub fn run_counting(root: &Body) -> (Observed, Vec<String>) {
     let mut sim = Sim {
         root,
         tasks: Vec::new(),
@@ -76,6 +109,8 @@ pub fn run(root: &Body) -> Observed {
         timers: BTreeSet::new(),
         seq: 0,
         now: 0,
+        wakes: VecDeque::new(),
+        superseded: Vec::new(),
         out: Observed {
             root: Ok(0),
             log: Vec::new(),
@@ -87,22 +122,29 @@ pub fn run(root: &Body) -> Observed {
     };
     sim.spawn(Frame::Main { got: None });
     loop {
-        while let Some((task, input)) = sim.ready.pop_front() {
-            sim.turn(task, input);
+        sim.apply_wakes();
+        let batch = sim.ready.len();
+        if batch == 0 {
+            let Some(&(deadline, ..)) = sim.timers.first() else {
+                break;
+            };
+            sim.now = deadline;
+            while let Some(&(at, seq, task)) = sim.timers.first().filter(|t| t.0 == deadline) {
+                sim.timers.remove(&(at, seq, task));
+                sim.tasks[task].parked = None;
+                sim.ready.push_back((task, Input::Woke));
+            }
+            continue;
         }
-        let Some(&(deadline, ..)) = sim.timers.first() else {
-            break;
-        };
-        sim.now = deadline;
-        while let Some(&(at, seq, task)) = sim.timers.first().filter(|t| t.0 == deadline) {
-            sim.timers.remove(&(at, seq, task));
-            sim.ready.push_back((task, Input::Woke));
+        for _ in 0..batch {
+            let (task, input) = sim.ready.pop_front().expect("counted");
+            sim.turn(task, input);
         }
     }
     assert!(sim.tasks.iter().all(|t| t.finished), "the model left tasks");
     sim.out.root = sim.tasks[0].kept.take().expect("the main task's outcome");
     sim.out.reports.sort();
-    sim.out
+    (sim.out, sim.superseded)
 }
 
 impl<'p> Sim<'p> {
@@ -110,6 +152,9 @@ impl<'p> Sim<'p> {
         self.tasks.push(Task {
             stack: vec![root],
             finished: false,
+            cancel: false,
+            parked: None,
+            abandoned: None,
             kept: None,
             handle_alive: true,
             joiner: None,
@@ -122,6 +167,15 @@ impl<'p> Sim<'p> {
     /// Runs a task until it parks, finishes, or has used its turn (then it
     /// goes to the back of the ready queue).
     fn turn(&mut self, task: usize, mut input: Input) {
+        if let Some(handle) = self.tasks[task].abandoned.take() {
+            self.drop_handle(handle);
+        }
+        if std::mem::take(&mut self.tasks[task].cancel) {
+            match self.cancel_at_turn_start(task, input) {
+                Some(thrown) => input = thrown,
+                None => return,
+            }
+        }
         for _ in 0..STEPS_PER_TURN {
             match self.step(task, input) {
                 Some(next) => input = next,
@@ -177,8 +231,8 @@ impl<'p> Sim<'p> {
                 let node = &body.nodes[pc];
                 let catch = match node.op {
                     Op::Call { catch, .. } | Op::Join { catch, .. } => catch,
-                    Op::Compute(_) => false,
-                    _ => unreachable!("only a call or a join waits for a value"),
+                    // A sleep or spawn given the cancel passes it on (`?`).
+                    _ => false,
                 };
                 self.settle(task, node.id, catch, outcome)
             }
@@ -278,14 +332,70 @@ impl<'p> Sim<'p> {
                     return Some(Input::Value(outcome));
                 }
                 self.tasks[joined].joiner = Some(task);
+                self.tasks[task].parked = Some(Park::Join(joined));
                 None
+            }
+            Op::Cancel { pick: which } => {
+                let (_, _, _, handles) = self.body_at(task);
+                if let Some(slot) = pick(&live(handles.iter().map(Option::is_some)), *which) {
+                    let target = handles[slot].expect("picked a live handle");
+                    let victim = &mut self.tasks[target];
+                    if !victim.finished && !victim.cancel {
+                        victim.cancel = true;
+                        self.wakes.push_back(target);
+                    }
+                }
+                self.end_op(task, node.id)
             }
         }
     }
 
     fn sleep(&mut self, task: usize, ms: u64) {
         self.timers.insert((self.now + ms, self.seq, task));
+        self.tasks[task].parked = Some(Park::Sleep(self.now + ms, self.seq));
         self.seq += 1;
+    }
+
+    /// The wake requests cancels left: a parked task leaves what it waits
+    /// on and is queued with the error; a ready one keeps its mark for its
+    /// next turn; a finished one is left alone.
+    fn apply_wakes(&mut self) {
+        while let Some(task) = self.wakes.pop_front() {
+            // Finished, or the cancel was already thrown at a turn's start.
+            if self.tasks[task].finished || !self.tasks[task].cancel {
+                continue;
+            }
+            match self.tasks[task].parked.take() {
+                None => continue,
+                Some(Park::Sleep(at, seq)) => drop(self.timers.remove(&(at, seq, task))),
+                // The join gives up; the handle it took goes when it resumes.
+                Some(Park::Join(joined)) => {
+                    self.tasks[joined].joiner = None;
+                    self.tasks[task].abandoned = Some(joined);
+                }
+            }
+            self.tasks[task].cancel = false;
+            self.ready
+                .push_back((task, Input::Value(Err(CANCELLED.into()))));
+        }
+    }
+
+    /// A ready task's pending cancel, at the start of its turn: a frame not
+    /// started yet is popped unrun (the error goes to its caller, or ends
+    /// the task); otherwise the error replaces what the top frame was to be
+    /// resumed with (a spawned task's handle, not handed over, is dropped).
+    fn cancel_at_turn_start(&mut self, task: usize, input: Input) -> Option<Input> {
+        match input {
+            Input::Start => return self.complete(task, Err(CANCELLED.into())),
+            Input::Spawned => {
+                let (_, _, _, handles) = self.body_at(task);
+                let child = handles.pop().flatten().expect("the handle just made");
+                self.drop_handle(child);
+            }
+            Input::Value(Err(message)) if message != CANCELLED => self.superseded.push(message),
+            Input::Woke | Input::Value(_) => {}
+        }
+        Some(Input::Value(Err(CANCELLED.into())))
     }
 
     /// The top frame ends with `outcome`: it drops its handles and is popped;
@@ -311,15 +421,22 @@ impl<'p> Sim<'p> {
     fn drop_frame(&mut self, frame: Frame<'p>) {
         if let Frame::Body { handles, .. } = frame {
             for handle in handles.into_iter().flatten() {
-                let dropped = &mut self.tasks[handle];
-                dropped.handle_alive = false;
-                if let Some(Err(message)) = dropped.kept.take() {
-                    let id = handle as u64 + 1;
-                    self.out
-                        .reports
-                        .push((id, ReportKind::NeverRetrieved, message));
-                }
+                self.drop_handle(handle);
             }
+        }
+    }
+
+    fn drop_handle(&mut self, handle: usize) {
+        let dropped = &mut self.tasks[handle];
+        dropped.handle_alive = false;
+        match dropped.kept.take() {
+            Some(Err(message)) if message != CANCELLED => {
+                let id = handle as u64 + 1;
+                self.out
+                    .reports
+                    .push((id, ReportKind::NeverRetrieved, message));
+            }
+            _ => {}
         }
     }
 
@@ -329,10 +446,13 @@ impl<'p> Sim<'p> {
         let finished = &mut self.tasks[task];
         finished.finished = true;
         if let Some(joiner) = finished.joiner.take() {
+            self.tasks[joiner].parked = None;
             self.ready.push_back((joiner, Input::Value(outcome)));
         } else if finished.handle_alive {
             finished.kept = Some(outcome);
-        } else if let Err(message) = outcome {
+        } else if let Err(message) = outcome
+            && message != CANCELLED
+        {
             self.out.reports.push((id, ReportKind::Failed, message));
         }
     }
