@@ -10,6 +10,30 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal, kill_process};
 use support::{Demo, TIMEOUT, demo, wait};
 
+/// Waits (within the test's timeout) until `child` has used `busy` of CPU
+/// time, read from `/proc/<pid>/stat` (user + system, in clock ticks of
+/// 10 ms on Linux).
+fn wait_for_cpu(child: &Child, busy: Duration) {
+    let stat = format!("/proc/{}/stat", child.id());
+    let ticks = (busy.as_millis() / 10) as u64;
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&stat).expect("the demo is running");
+        // Fields after the command name (which may hold spaces): state is
+        // the first, utime the 12th, stime the 13th.
+        let fields: Vec<&str> = text[text.rfind(')').expect("a stat line") + 2..]
+            .split(' ')
+            .collect();
+        let used: u64 =
+            fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+        if used >= ticks {
+            return;
+        }
+        assert!(started.elapsed() < TIMEOUT, "the demo never got busy");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn send(child: &Child, signal: Signal) {
     let pid = Pid::from_child(child);
     kill_process(pid, signal).expect("the demo is there to signal");
@@ -61,7 +85,9 @@ fn a_second_sigint_exits_at_once_even_while_the_loop_is_blocked() {
     let mut demo = Demo::start(command, Stdio::piped());
     demo.wait_for_line(|l| l.ends_with("Hello world!"));
     demo.write(b"60\n");
-    std::thread::sleep(Duration::from_millis(100));
+    // Wait until it is computing: it has burned CPU time reading the line
+    // and running fib (a busy machine may take a while to get there).
+    wait_for_cpu(&demo.child, Duration::from_millis(100));
     send(&demo.child, Signal::INT);
     std::thread::sleep(Duration::from_millis(100));
     let blocked = demo.child.try_wait().expect("waitable").is_none();
