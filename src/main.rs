@@ -4,7 +4,7 @@
 //!
 //! Written with the library's public API only: it is an example too.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use std::time::Duration;
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use trampoline::observe::{ChromeTrace, Progress, ProgressHandle, Stats, Trace};
-use trampoline::{Coroutine, RunError, Scheduler, Script, ps_table};
+use trampoline::{Coroutine, LoopHandle, RunError, Scheduler, Script, ps_table};
 
 /// Prints "<unix seconds> - Hello world!" every few seconds while computing
 /// fib(n), through coroutines, for every number n typed on standard input.
@@ -186,22 +186,37 @@ fn coroutines_of_fib(n: u64) -> u128 {
 struct Console {
     progress: Option<ProgressHandle>,
     trace: Option<Rc<RefCell<Trace<std::io::Stderr>>>>,
+    /// Stops the loop when stdout is gone, so the trace and the timeline are
+    /// still finished properly on the way out.
+    stop: Option<LoopHandle>,
+    /// Set once stdout cannot be written: the exit status to end with (0 when
+    /// the reader went away, 1 for any other write error).
+    stdout_gone: Rc<Cell<Option<u8>>>,
 }
 
 impl Console {
     /// One line on stdout, flushed at once (also into a pipe). When the
-    /// reader is gone (`| head -1`) there is no one left to talk to: exit
+    /// reader is gone (`| head -1`) there is no one left to talk to: stop
     /// quietly. Any other write error (`> /dev/full`) is a failure to say so.
+    /// Either way the loop is stopped (not the process killed), so the
+    /// observers are finished on the way out.
     fn say(&self, line: &str) {
+        if self.stdout_gone.get().is_some() {
+            return;
+        }
         self.clear_progress();
         let mut stdout = std::io::stdout().lock();
-        match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        let status = match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+            Ok(()) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
             Err(e) => {
                 complain(&format!("cannot write to standard output: {e}"));
-                std::process::exit(1);
+                1
             }
+        };
+        self.stdout_gone.set(Some(status));
+        if let Some(stop) = &self.stop {
+            stop.stop();
         }
     }
 
@@ -321,7 +336,10 @@ impl Watchers {
     /// terminal (and the run is not scripted).
     fn attach(args: &Args, scheduler: &mut Scheduler) -> Result<(Self, Console), String> {
         let mut watchers = Watchers::default();
-        let mut console = Console::default();
+        let mut console = Console {
+            stop: Some(scheduler.handle()),
+            ..Console::default()
+        };
         if args.trace {
             let trace = Trace::new(std::io::stderr()).max_depth(args.trace_depth);
             let trace = Rc::new(RefCell::new(trace));
@@ -393,10 +411,14 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+    let stdout_gone = console.stdout_gone.clone();
     let run = scheduler
         .stop_on_signals(&[SIGINT, SIGTERM])
         .and_then(|()| scheduler.run_until_complete(main_task(args, console)));
     watchers.finish();
+    if let Some(status) = stdout_gone.get() {
+        return ExitCode::from(status);
+    }
     match run {
         Ok(()) => ExitCode::SUCCESS,
         Err(RunError::Interrupted(signal)) => ExitCode::from(128 + signal as u8),

@@ -58,3 +58,39 @@ fn a_full_stdout_is_an_error_on_stderr_and_status_1() {
         "error: cannot write to standard output: No space left on device (os error 28)\n"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_still_leaves_a_complete_timeline() {
+    // `trampoline --trace-json t.json | head -1`: the demo stops its loop
+    // (it does not just exit), so the timeline is finished and balanced.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("t.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trampoline"))
+        .args(["--interval", "0.02", "--trace-json"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the demo starts");
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    stdout.read_line(&mut first).expect("the hello line");
+    assert!(first.ends_with("Hello world!\n"), "{first:?}");
+    drop(stdout);
+    // stdin stays open: only the closed stdout can end the run.
+    let stdin = child.stdin.take();
+    let status = wait(&mut child, TIMEOUT);
+    drop(stdin);
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&path).expect("the timeline was written");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("the timeline is valid JSON");
+    let events = json
+        .as_array()
+        .or_else(|| json["traceEvents"].as_array())
+        .expect("a list of events");
+    let begins = events.iter().filter(|e| e["ph"] == "B").count();
+    let ends = events.iter().filter(|e| e["ph"] == "E").count();
+    assert_eq!(begins, ends, "every slice is closed");
+    assert!(begins > 0);
+}
