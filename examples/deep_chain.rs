@@ -41,10 +41,5 @@ fn main() {
         "depth {depth} reached and unwound in {:.3} s",
         elapsed.as_secs_f64()
     ));
-    measure::say(&format!(
-        "{} bytes per level (peak RSS {:.1} MiB over a start of {:.1} MiB)",
-        peak.saturating_sub(before) / n.max(1),
-        peak as f64 / 1048576.0,
-        before as f64 / 1048576.0
-    ));
+    measure::say_bytes_per("level", peak, before, n);
 }

@@ -59,3 +59,14 @@ pub fn fib(n: u64) -> trampoline::Coroutine<u64> {
     })
     .with_arg(n)
 }
+
+/// Prints what each of `n` things cost, from the peak RSS over the RSS
+/// `before` they were made: `176 bytes per level (peak RSS ...)`.
+pub fn say_bytes_per(unit: &str, peak: u64, before: u64, n: u64) {
+    say(&format!(
+        "{} bytes per {unit} (peak RSS {:.1} MiB over a start of {:.1} MiB)",
+        peak.saturating_sub(before) / n.max(1),
+        peak as f64 / 1048576.0,
+        before as f64 / 1048576.0
+    ));
+}
