@@ -213,7 +213,7 @@ impl Co {
     /// ```
     pub async fn read_line(&self) -> Result<Option<String>, Error> {
         match self.yield_(Command::ReadLine).await {
-            Resume::Line(line) => Ok(line),
+            Resume::Line(line) => Ok(line.map(String::from)),
             resume => Err(thrown("read_line", resume)),
         }
     }
@@ -310,7 +310,7 @@ impl Co {
     /// ```
     pub async fn tasks(&self) -> Result<Vec<TaskInfo>, Error> {
         match self.yield_(Command::Tasks).await {
-            Resume::Tasks(tasks) => Ok(tasks),
+            Resume::Tasks(tasks) => Ok(tasks.into_vec()),
             resume => Err(thrown("tasks", resume)),
         }
     }

@@ -191,7 +191,7 @@ impl Trampoline {
             Command::Next(slot) => Some(self.push_stream(key, &slot)),
             Command::Emit(slot) => Some(self.emit_value(key, &slot)),
             Command::LoopHandle => Some(Resume::Handle(self.control.handle())),
-            Command::Tasks => Some(Resume::Tasks(snapshot(&self.tasks))),
+            Command::Tasks => Some(Resume::Tasks(snapshot(&self.tasks).into_boxed_slice())),
             Command::Net(op) => self.net(key, *op),
             Command::RunInExecutor(job) => self.run_in_executor(key, job),
         }
@@ -421,7 +421,7 @@ pub(crate) fn answer(outcome: Outcome) -> Resume {
 /// What a reader is resumed with: the line, its end, or why it is unreadable.
 fn line(delivery: Delivery) -> Resume {
     match delivery {
-        Some(Ok(line)) => Resume::Line(Some(line)),
+        Some(Ok(line)) => Resume::Line(Some(line.into_boxed_str())),
         Some(Err(error)) => Resume::Failed(error.into()),
         None => Resume::Line(None),
     }
