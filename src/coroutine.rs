@@ -12,11 +12,10 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 use std::time::Duration;
 
-use genawaiter::rc::Gen;
-
 use crate::command::{Command, Resume};
 use crate::error::Error;
 use crate::frame::{Frame, Label};
+use crate::generator::{Airlock, Generator};
 use crate::snapshot::TaskInfo;
 use crate::task::{Completion, TaskId};
 
@@ -56,9 +55,9 @@ impl<T: 'static> Coroutine<T> {
     /// for the closure inside `fn fib`); [`named`](Self::named) and
     /// [`with_arg`](Self::with_arg) change it.
     ///
-    /// Three heap allocations: genawaiter's shared airlock (an `Rc`), its
-    /// boxed future, and the box that erases the generator's type so it fits
-    /// on a task's stack.
+    /// Two heap allocations: the generator's state (genawaiter's airlock and
+    /// the body's future, in one block) and the box that erases the
+    /// generator's type so it fits on a task's stack.
     ///
     /// ```
     /// let c = trampoline::Coroutine::new(|_co| async { Ok(7) });
@@ -70,7 +69,7 @@ impl<T: 'static> Coroutine<T> {
         F: Future<Output = Result<T, Error>> + 'static,
     {
         let label = Label::of_closure::<B>();
-        let generator = Gen::new(move |co| body(Co { airlock: co }));
+        let generator = Generator::new(move |airlock| body(Co { airlock }));
         Coroutine {
             frame: Frame::new(generator, label),
             returns: PhantomData,
@@ -126,17 +125,20 @@ impl<T> fmt::Debug for Coroutine<T> {
 /// The handle a coroutine's body uses to talk to the loop.
 ///
 /// Every method yields one command and must be `.await`ed at once, in the
-/// coroutine that received this handle. Each returns a `Result`: an error can
+/// coroutine that received this handle: used from anywhere else (another
+/// coroutine, plain code, after its coroutine is gone) it panics, and never
+/// touches memory that is not its own. Each returns a `Result`: an error can
 /// be thrown into the coroutine at any suspension point.
 pub struct Co {
-    airlock: genawaiter::rc::Co<Command, Resume>,
+    airlock: Airlock,
 }
 
 impl Co {
     /// Yields `command` and returns the future of what the coroutine is
-    /// resumed with: genawaiter's own, no `async` layer of ours in between.
-    /// genawaiter stores the command at once, so this is only called inside
-    /// the `async fn`s of `Co` (here, in `net.rs`, ...), which run when awaited.
+    /// resumed with: genawaiter's own (checked, see `generator.rs`), no
+    /// `async` layer of ours in between. genawaiter stores the command at
+    /// once, so this is only called inside the `async fn`s of `Co` (here, in
+    /// `net.rs`, ...), which run when awaited.
     #[inline]
     pub(crate) fn yield_(&self, command: Command) -> impl Future<Output = Resume> + '_ {
         self.airlock.yield_(command)

@@ -5,10 +5,10 @@ use std::fmt;
 use std::future::Future;
 
 use genawaiter::GeneratorState;
-use genawaiter::rc::Gen;
 
 use crate::command::{Command, Resume};
 use crate::error::Error;
+use crate::generator::Generator;
 use crate::value::{Outcome, Value};
 
 /// A frame's human name: a static name and an optional argument, shown as
@@ -102,7 +102,7 @@ impl fmt::Display for Label {
 
 /// A generator of any body, seen only as "something to resume".
 ///
-/// genawaiter's `Gen` is generic over the future it drives; a task's stack
+/// A [`Generator`] is generic over the future it drives; a task's stack
 /// holds generators of many bodies, so each one is boxed behind this trait.
 trait Resumable {
     fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome>;
@@ -110,7 +110,7 @@ trait Resumable {
 
 /// The body's own result type is erased here, when it completes: no
 /// wrapping `async` layer around every body to do it.
-impl<F, T> Resumable for Gen<Command, Resume, F>
+impl<F, T> Resumable for Generator<F>
 where
     F: Future<Output = Result<T, Error>>,
     T: 'static,
@@ -140,7 +140,7 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
-    pub(crate) fn new<F, T>(generator: Gen<Command, Resume, F>, label: Label) -> Self
+    pub(crate) fn new<F, T>(generator: Generator<F>, label: Label) -> Self
     where
         F: Future<Output = Result<T, Error>> + 'static,
         T: 'static,
