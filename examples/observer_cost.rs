@@ -19,7 +19,7 @@ mod measure;
 use trampoline::Scheduler;
 use trampoline::observe::{ChromeTrace, Progress, Stats, Trace};
 
-/// As in the demo: every coroutine is two small allocations.
+/// As in the demo: every coroutine is a small allocation.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -12,10 +12,10 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::command::{Command, Resume};
+use crate::command::{Command, Nanos, Resume};
 use crate::error::Error;
 use crate::frame::{Frame, Label};
-use crate::generator::{Airlock, Generator};
+use crate::generator::Airlock;
 use crate::snapshot::TaskInfo;
 use crate::task::{Completion, TaskId};
 
@@ -55,9 +55,8 @@ impl<T: 'static> Coroutine<T> {
     /// for the closure inside `fn fib`); [`named`](Self::named) and
     /// [`with_arg`](Self::with_arg) change it.
     ///
-    /// Two heap allocations: the generator's state (genawaiter's airlock and
-    /// the body's future, in one block) and the box that erases the
-    /// generator's type so it fits on a task's stack.
+    /// One heap allocation: a block holding the label, genawaiter's airlock
+    /// and the body's future, behind a one-word pointer.
     ///
     /// ```
     /// let c = trampoline::Coroutine::new(|_co| async { Ok(7) });
@@ -69,9 +68,8 @@ impl<T: 'static> Coroutine<T> {
         F: Future<Output = Result<T, Error>> + 'static,
     {
         let label = Label::of_closure::<B>();
-        let generator = Generator::new(move |airlock| body(Co { airlock }));
         Coroutine {
-            frame: Frame::new(generator, label),
+            frame: Frame::new(label, move |airlock| body(Co { airlock })),
             returns: PhantomData,
         }
     }
@@ -178,7 +176,8 @@ impl Co {
 
     /// Parks this task for `duration`. Tasks whose sleeps end at the same
     /// instant wake in the order they went to sleep. `Duration::ZERO` lets the
-    /// other ready tasks run first.
+    /// other ready tasks run first. Durations travel as whole nanoseconds: a
+    /// sleep of 584 years or more lasts until the end of time.
     ///
     /// ```
     /// use std::time::Duration;
@@ -192,7 +191,7 @@ impl Co {
     /// assert_eq!(scheduler.run_until_complete(nap).unwrap(), Duration::from_secs(3600));
     /// ```
     pub async fn sleep(&self, duration: Duration) -> Result<(), Error> {
-        match self.yield_(Command::Sleep(duration)).await {
+        match self.yield_(Command::Sleep(Nanos::new(duration))).await {
             Resume::Woke => Ok(()),
             resume => Err(thrown("sleep", resume)),
         }
@@ -215,7 +214,7 @@ impl Co {
     /// ```
     pub async fn read_line(&self) -> Result<Option<String>, Error> {
         match self.yield_(Command::ReadLine).await {
-            Resume::Line(line) => Ok(line.map(String::from)),
+            Resume::Line(line) => Ok(line.map(|line| *line)),
             resume => Err(thrown("read_line", resume)),
         }
     }
@@ -235,7 +234,10 @@ impl Co {
     /// ```
     pub async fn spawn<T: 'static>(&self, coroutine: Coroutine<T>) -> Result<JoinHandle<T>, Error> {
         match self.yield_(Command::Spawn(coroutine.into_frame())).await {
-            Resume::Spawned(completion, shared) => Ok(JoinHandle::new(completion, shared)),
+            Resume::Spawned(spawned) => {
+                let (completion, shared) = *spawned;
+                Ok(JoinHandle::new(completion, shared))
+            }
             resume => Err(thrown("spawn", resume)),
         }
     }
@@ -270,7 +272,7 @@ impl Co {
     /// ```
     pub async fn now(&self) -> Result<Duration, Error> {
         match self.yield_(Command::Now).await {
-            Resume::Now(elapsed) => Ok(elapsed),
+            Resume::Now(elapsed) => Ok(elapsed.duration()),
             resume => Err(thrown("now", resume)),
         }
     }
@@ -286,7 +288,7 @@ impl Co {
     /// ```
     pub async fn unix_time(&self) -> Result<Duration, Error> {
         match self.yield_(Command::UnixTime).await {
-            Resume::Now(unix) => Ok(unix),
+            Resume::Now(unix) => Ok(unix.duration()),
             resume => Err(thrown("unix_time", resume)),
         }
     }
@@ -312,7 +314,7 @@ impl Co {
     /// ```
     pub async fn tasks(&self) -> Result<Vec<TaskInfo>, Error> {
         match self.yield_(Command::Tasks).await {
-            Resume::Tasks(tasks) => Ok(tasks.into_vec()),
+            Resume::Tasks(tasks) => Ok(*tasks),
             resume => Err(thrown("tasks", resume)),
         }
     }

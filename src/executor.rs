@@ -115,7 +115,7 @@ impl Executor {
                 continue;
             };
             let resume = match output {
-                Ok(value) => Resume::Returned(Value::Boxed(value)),
+                Ok(value) => Resume::Returned(Value::Boxed(Box::new(value as Box<dyn Any>))),
                 Err(message) => Resume::Failed(ErrorKind::Panicked(message).into()),
             };
             done.push((key, id, resume));
@@ -202,7 +202,7 @@ impl Co {
     {
         let job = Job(Box::new(move || Box::new(work()) as Box<dyn Any + Send>));
         match self
-            .yield_(crate::command::Command::RunInExecutor(job))
+            .yield_(crate::command::Command::RunInExecutor(Box::new(job)))
             .await
         {
             Resume::Returned(value) => Ok(value.take()),

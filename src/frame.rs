@@ -8,11 +8,11 @@ use genawaiter::GeneratorState;
 
 use crate::command::{Command, Resume};
 use crate::error::Error;
-use crate::generator::Generator;
-use crate::value::{Outcome, Value};
+use crate::generator::{Airlock, Block};
+use crate::value::Outcome;
 
 /// A frame's human name: a static name and an optional argument, shown as
-/// `fib(27)`. It is two words and `Copy`, and is only formatted when somebody
+/// `fib(27)`. It is four words and `Copy`, and is only formatted when somebody
 /// looks (a trace, `ps`, a failure report), so labelling costs nothing.
 ///
 /// ```
@@ -100,70 +100,39 @@ impl fmt::Display for Label {
     }
 }
 
-/// A generator of any body, seen only as "something to resume".
-///
-/// A [`Generator`] is generic over the future it drives; a task's stack
-/// holds generators of many bodies, so each one is boxed behind this trait.
-trait Resumable {
-    fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome>;
-}
-
-/// The body's own result type is erased here, when it completes: no
-/// wrapping `async` layer around every body to do it.
-impl<F, T> Resumable for Generator<F>
-where
-    F: Future<Output = Result<T, Error>>,
-    T: 'static,
-{
-    #[inline]
-    fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome> {
-        match self.resume_with(with) {
-            GeneratorState::Yielded(command) => GeneratorState::Yielded(command),
-            GeneratorState::Complete(result) => GeneratorState::Complete(result.map(Value::new)),
-        }
-    }
-}
-
-/// A generator with its label, boxed together: the label rides in the box
-/// that erases the generator's type, so a [`Frame`] (and so a `Call`
-/// command) is one pointer pair. The box holds a `Labelled<dyn Resumable>`
-/// (the generator is the unsized last field), so the label is a plain field
-/// read, not a virtual call.
-struct Labelled<G: ?Sized> {
-    label: Label,
-    generator: G,
-}
-
-/// One suspended generator and its label. Only the trampoline resumes it.
+/// One suspended generator and its label, in one heap block behind a
+/// one-word pointer (`generator.rs`), so a `Call` command is two words.
+/// Only the trampoline resumes it.
 pub(crate) struct Frame {
-    generator: Box<Labelled<dyn Resumable>>,
+    block: Block,
 }
 
 impl Frame {
-    pub(crate) fn new<F, T>(generator: Generator<F>, label: Label) -> Self
+    /// A frame for the body `producer` returns when given its airlock.
+    pub(crate) fn new<F, T>(label: Label, producer: impl FnOnce(Airlock) -> F) -> Self
     where
         F: Future<Output = Result<T, Error>> + 'static,
         T: 'static,
     {
         Frame {
-            generator: Box::new(Labelled { label, generator }),
+            block: Block::new(label, producer),
         }
     }
 
     /// Runs the generator until it yields its next command or completes.
     #[inline]
     pub(crate) fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome> {
-        self.generator.generator.resume(with)
+        self.block.resume(with)
     }
 
     #[inline]
     pub(crate) fn label(&self) -> Label {
-        self.generator.label
+        self.block.label()
     }
 
     #[inline]
     pub(crate) fn set_label(&mut self, label: Label) {
-        self.generator.label = label;
+        self.block.set_label(label);
     }
 }
 

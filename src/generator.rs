@@ -1,35 +1,47 @@
-//! One coroutine's generator: genawaiter's *stack* flavour, with its state
-//! (the airlock and the body's future) in a single heap block, and the guard
-//! that keeps every [`Airlock`] inside the coroutine it was made for.
+//! One coroutine's generator in one heap block: genawaiter's *stack*
+//! flavour, with the airlock, the body's future and the frame's label side
+//! by side, reached through a one-word pointer; and the guard that keeps
+//! every [`Airlock`] inside the coroutine it was made for.
 //!
 //! The only `unsafe` in the crate lives here; design.md ("Why one module has
 //! `unsafe`") says why. genawaiter's `rc` flavour is safe but costs two heap
-//! blocks per coroutine (an `Rc` airlock and a boxed future); the stack
-//! flavour keeps both in one `Shelf`, which genawaiter expects on the native
-//! stack. A task's stack of suspended coroutines is a `Vec`, not the native
-//! stack, so the shelf goes on the heap instead, and two promises genawaiter
-//! cannot check become ours:
+//! blocks per coroutine (an `Rc` airlock and a boxed future), plus a third
+//! to erase the generator's type for a task's stack. The stack flavour keeps
+//! its state in a `Shelf` that genawaiter expects on the native stack; a
+//! task's stack of suspended coroutines is a `Vec`, so the shelf goes in a
+//! heap block of ours instead, with a header (label, serial, and the two
+//! functions that know the body's type) in front of it. Three promises
+//! genawaiter and the compiler cannot check become ours:
 //!
-//! 1. The shelf outlives the generator: [`Generator`] owns both, drops the
-//!    generator first and frees the shelf last.
+//! 1. The shelf outlives the generator that points into it: the block owns
+//!    both, and its drop function drops the generator first and frees the
+//!    block last.
 //! 2. No `Co` outlives its generator (the contract of `stack::Gen::new`). A
 //!    body could smuggle its `Co` out (into an `Rc`, a leaked box) and use it
-//!    after its frame is gone, so every use is checked instead: each
-//!    generator has a serial number, [`Generator::resume_with`] marks it as
-//!    the one running on this thread, and an [`Airlock`] whose serial is not
-//!    the running one panics before it touches memory. Only the running
-//!    generator can be alive, so no airlock can reach a freed shelf.
+//!    after its frame is gone, so every use is checked: each generator has a
+//!    serial number, [`Block::resume`] marks it as the one running on this
+//!    thread, and an [`Airlock`] whose serial is not the running one panics
+//!    before it touches memory. Only the running generator can pass, and it
+//!    is alive.
+//! 3. No reference ever covers the whole block: the generator's own pointer
+//!    into the shelf must stay valid, so the header, the generator and the
+//!    shelf are each reached field by field from the block's raw pointer.
 
 use std::cell::Cell;
 use std::future::Future;
-use std::mem::ManuallyDrop;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
+use std::ptr::{NonNull, addr_of_mut};
 use std::task::{Context, Poll};
 
 use genawaiter::GeneratorState;
 use genawaiter::stack::{self, Gen, Shelf};
 
 use crate::command::{Command, Resume};
+use crate::error::Error;
+use crate::frame::Label;
+use crate::value::{Outcome, Value};
 
 thread_local! {
     /// The serial of the generator being resumed on this thread; 0: none.
@@ -38,67 +50,161 @@ thread_local! {
     static LAST_SERIAL: Cell<u64> = const { Cell::new(0) };
 }
 
-/// A generator whose body is the future `F`, resumed with [`Resume`]s and
-/// yielding [`Command`]s.
-pub(crate) struct Generator<F: Future + 'static> {
-    /// Points into `*shelf`; dropped (with the body's future) before it.
-    generator: ManuallyDrop<Gen<'static, Command, Resume, F>>,
-    /// From `Box::into_raw`; freed in `drop`, never moved.
-    shelf: *mut Shelf<Command, Resume, F>,
+/// An owned, suspended generator with its label: one heap block, one word.
+pub(crate) struct Block {
+    header: NonNull<Header>,
+}
+
+/// The front of every block, whatever its body's type.
+#[repr(C)]
+struct Header {
+    vtable: &'static VTable,
+    label: Label,
     serial: u64,
 }
 
-impl<F: Future + 'static> Generator<F> {
+/// What is done with a block through its header: the functions that know
+/// the body's type, one pair per body type (as a trait object's vtable).
+struct VTable {
+    resume: unsafe fn(NonNull<Header>, Resume) -> GeneratorState<Command, Outcome>,
+    drop: unsafe fn(NonNull<Header>),
+}
+
+/// The whole block for a body `F` returning `Result<T, _>`. `repr(C)`: the
+/// header comes first, so a pointer to the block is a pointer to its header.
+#[repr(C)]
+struct Inner<F: Future + 'static> {
+    header: Header,
+    /// Written once, right after `shelf` is filled; points into `shelf`.
+    generator: MaybeUninit<Gen<'static, Command, Resume, F>>,
+    shelf: Shelf<Command, Resume, F>,
+}
+
+struct VTableOf<F, T>(PhantomData<(F, T)>);
+
+impl<F, T> VTableOf<F, T>
+where
+    F: Future<Output = Result<T, Error>> + 'static,
+    T: 'static,
+{
+    const VTABLE: VTable = VTable {
+        resume: resume::<F, T>,
+        drop: drop_block::<F>,
+    };
+}
+
+impl Block {
     /// Makes the generator: `producer` gets the airlock and returns the body.
-    pub(crate) fn new(producer: impl FnOnce(Airlock) -> F) -> Self {
+    pub(crate) fn new<F, T>(label: Label, producer: impl FnOnce(Airlock) -> F) -> Self
+    where
+        F: Future<Output = Result<T, Error>> + 'static,
+        T: 'static,
+    {
         let serial = LAST_SERIAL.get() + 1;
         LAST_SERIAL.set(serial);
-        let shelf = Box::into_raw(Box::new(Shelf::new()));
-        // If `producer` panics, the shelf (empty: `Shelf` is a `MaybeUninit`)
-        // is freed rather than leaked.
-        let free = FreeOnUnwind(shelf);
-        // SAFETY: `shelf` is a live heap block that nothing else points to;
-        // it is freed only in `drop`, after the generator, so the `'static`
-        // borrow never dangles while the generator exists. The `Co` it makes
-        // is wrapped in an `Airlock` that is checked at every use (module docs,
-        // promise 2), which is the contract of `Gen::new`.
-        let generator = unsafe { Gen::new(&mut *shelf, |co| producer(Airlock { co, serial })) };
-        std::mem::forget(free);
-        Generator {
-            generator: ManuallyDrop::new(generator),
-            shelf,
-            serial,
-        }
-    }
-
-    /// Runs the body until it yields a command or completes.
-    #[inline]
-    pub(crate) fn resume_with(&mut self, with: Resume) -> GeneratorState<Command, F::Output> {
-        let _running = Running::enter(self.serial);
-        self.generator.resume_with(with)
-    }
-}
-
-impl<F: Future + 'static> Drop for Generator<F> {
-    fn drop(&mut self) {
-        // SAFETY: dropped exactly once, here; then nothing points into the
-        // shelf (the body's future, with its `Co`, went with the generator),
-        // so it is freed. `Shelf` has no drop of its own: genawaiter has
-        // dropped its contents in place.
+        let inner = Box::into_raw(Box::new(Inner::<F> {
+            header: Header {
+                vtable: &VTableOf::<F, T>::VTABLE,
+                label,
+                serial,
+            },
+            generator: MaybeUninit::uninit(),
+            shelf: Shelf::new(),
+        }));
+        // If `producer` panics, the block (its shelf still empty) is freed.
+        let free = FreeOnUnwind(inner);
+        // SAFETY: `inner` is a live block that nothing else points to. The
+        // shelf is borrowed for `'static`, but the block is freed only by
+        // `drop_block`, after the generator: the borrow never dangles while
+        // the generator exists (promise 1). The `Co` genawaiter makes is
+        // wrapped in an `Airlock`, checked at every use (promise 2), which
+        // is the contract of `Gen::new`.
         unsafe {
-            ManuallyDrop::drop(&mut self.generator);
-            drop(Box::from_raw(self.shelf));
+            let shelf = &mut *addr_of_mut!((*inner).shelf);
+            let generator = Gen::new(shelf, |co| producer(Airlock { co, serial }));
+            addr_of_mut!((*inner).generator).write(MaybeUninit::new(generator));
         }
+        std::mem::forget(free);
+        Block {
+            header: NonNull::new(inner.cast::<Header>()).expect("BUG: a box is never null"),
+        }
+    }
+
+    /// Runs the body until it yields a command or completes; a completed
+    /// body's `Result<T, _>` comes back with `T` erased into a [`Value`].
+    #[inline]
+    pub(crate) fn resume(&mut self, with: Resume) -> GeneratorState<Command, Outcome> {
+        // SAFETY: the header is live while `self` is; its `resume` is the one
+        // made for this block's body type.
+        unsafe { ((*self.header.as_ptr()).vtable.resume)(self.header, with) }
+    }
+
+    #[inline]
+    pub(crate) fn label(&self) -> Label {
+        // SAFETY: the header is live while `self` is; read by value.
+        unsafe { (*self.header.as_ptr()).label }
+    }
+
+    #[inline]
+    pub(crate) fn set_label(&mut self, label: Label) {
+        // SAFETY: as above; `&mut self` means no one else is reading it.
+        unsafe { (*self.header.as_ptr()).label = label }
     }
 }
 
-/// Frees a shelf whose generator was never made (its producer panicked).
+impl Drop for Block {
+    fn drop(&mut self) {
+        // SAFETY: dropped once, here, with the function made for its body.
+        unsafe { ((*self.header.as_ptr()).vtable.drop)(self.header) }
+    }
+}
+
+/// # Safety
+/// `header` heads a live `Inner<F>` whose generator was written.
+unsafe fn resume<F, T>(header: NonNull<Header>, with: Resume) -> GeneratorState<Command, Outcome>
+where
+    F: Future<Output = Result<T, Error>> + 'static,
+    T: 'static,
+{
+    let inner = header.cast::<Inner<F>>().as_ptr();
+    // SAFETY: (the caller's) the block is live and its generator written;
+    // the `&mut` covers the generator field only, not the shelf it points
+    // into (promise 3).
+    let (serial, generator) = unsafe {
+        (
+            (*inner).header.serial,
+            (*addr_of_mut!((*inner).generator)).assume_init_mut(),
+        )
+    };
+    let _running = Running::enter(serial);
+    match generator.resume_with(with) {
+        GeneratorState::Yielded(command) => GeneratorState::Yielded(command),
+        GeneratorState::Complete(result) => GeneratorState::Complete(result.map(Value::new)),
+    }
+}
+
+/// # Safety
+/// `header` heads a live `Inner<F>` whose generator was written, and is
+/// never used again.
+unsafe fn drop_block<F: Future + 'static>(header: NonNull<Header>) {
+    let inner = header.cast::<Inner<F>>().as_ptr();
+    // SAFETY: (the caller's) the generator goes first (it drops the body's
+    // future and the airlock in place), then the block: nothing in it has a
+    // drop of its own any more.
+    unsafe {
+        (*addr_of_mut!((*inner).generator)).assume_init_drop();
+        drop(Box::from_raw(inner));
+    }
+}
+
+/// Frees a block whose generator was never made (its producer panicked).
 struct FreeOnUnwind<S>(*mut S);
 
 impl<S> Drop for FreeOnUnwind<S> {
     fn drop(&mut self) {
         // SAFETY: only reached by unwinding out of `Gen::new`, before the
-        // generator that would own the shelf exists.
+        // generator that would own the block exists; nothing in the block
+        // needs dropping (the shelf is a `MaybeUninit`).
         unsafe { drop(Box::from_raw(self.0)) }
     }
 }

@@ -169,7 +169,7 @@
 //! | `trampoline.rs` | resume a task's top generator, interpret its command in one `match` |
 //! | `task.rs` | a task: id, stack of frames, state, completion for its join handle |
 //! | `frame.rs` | one suspended generator with its [`Label`] |
-//! | `generator.rs` | genawaiter's generator, its state in one heap block; the crate's only `unsafe` |
+//! | `generator.rs` | the block behind a frame: label, genawaiter's generator and its state in one allocation; the crate's only `unsafe` |
 //! | `value.rs` | return values with their type erased, small ones inline |
 //! | `scheduler.rs` | [`Scheduler`]: the loop: timers, input, `mio::Poll`, turns |
 //! | `timers.rs` | sleeping tasks by deadline, FIFO on ties |

@@ -315,7 +315,7 @@ fn complain(why: &str) {
     let _ = writeln!(std::io::stderr().lock(), "error: {why}");
 }
 
-/// mimalloc: every coroutine costs two small heap allocations, and
+/// mimalloc: every coroutine costs a small heap allocation, and
 /// mimalloc's thread-local free lists serve them faster than glibc's malloc.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -292,7 +292,7 @@ impl Co {
     /// ```
     pub async fn read_line_from(&self, connection: &Connection) -> Result<Option<String>, Error> {
         match self.net(NetOp::ReadLine(connection.id())).await? {
-            Resume::Line(line) => Ok(line.map(String::from)),
+            Resume::Line(line) => Ok(line.map(|line| *line)),
             resume => Err(thrown("read_line_from", resume)),
         }
     }

@@ -285,7 +285,7 @@ impl Sockets {
             let socket = &mut self.table[key];
             if let Some(line) = socket.take_line() {
                 return Ok(Some(match line {
-                    Ok(line) => Resume::Line(Some(line.into_boxed_str())),
+                    Ok(line) => Resume::Line(Some(Box::new(line))),
                     Err(error) => Resume::Failed(error.into()),
                 }));
             }

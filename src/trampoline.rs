@@ -16,7 +16,7 @@ use genawaiter::GeneratorState;
 use slab::Slab;
 
 use crate::clock::Clock;
-use crate::command::{Command, Resume};
+use crate::command::{Command, Nanos, Resume};
 use crate::error::{Error, ErrorKind};
 use crate::executor::{Executor, Job};
 use crate::frame::Frame;
@@ -148,13 +148,13 @@ impl Trampoline {
                 });
                 Some(Resume::Start)
             }
-            Command::Sleep(duration) if duration.is_zero() => {
+            Command::Sleep(duration) if duration.duration().is_zero() => {
                 self.tasks[key].state = TaskState::Ready;
                 self.ready.push_back((key, Resume::Woke));
                 None
             }
             Command::Sleep(duration) => {
-                let until = self.clock.now().saturating_add(duration);
+                let until = self.clock.now().saturating_add(duration.duration());
                 self.tasks[key].timer = self.timers.insert(until, key, id);
                 self.park(key, TaskState::Sleeping { until });
                 None
@@ -167,10 +167,10 @@ impl Trampoline {
                     None
                 }
             },
-            Command::Spawn(root) => Some(Resume::Spawned(
+            Command::Spawn(root) => Some(Resume::Spawned(Box::new((
                 self.spawn(root),
                 self.control.shared.clone(),
-            )),
+            )))),
             Command::Join(completion) if completion.id == id => Some(Resume::Failed(Error::msg(
                 format!("task {id} cannot join itself: it would wait forever"),
             ))),
@@ -182,18 +182,19 @@ impl Trampoline {
                     None
                 }
             },
-            Command::Now => Some(Resume::Now(self.clock.now())),
-            Command::UnixTime => Some(Resume::Now(self.clock.unix_time())),
-            Command::Wait(list, timeout) => {
+            Command::Now => Some(Resume::Now(Nanos::new(self.clock.now()))),
+            Command::UnixTime => Some(Resume::Now(Nanos::new(self.clock.unix_time()))),
+            Command::Wait(wait) => {
+                let (list, timeout) = *wait;
                 self.park_on(key, &list, timeout.get());
                 None
             }
             Command::Next(slot) => Some(self.push_stream(key, &slot)),
             Command::Emit(slot) => Some(self.emit_value(key, &slot)),
             Command::LoopHandle => Some(Resume::Handle(self.control.handle())),
-            Command::Tasks => Some(Resume::Tasks(snapshot(&self.tasks).into_boxed_slice())),
+            Command::Tasks => Some(Resume::Tasks(Box::new(snapshot(&self.tasks)))),
             Command::Net(op) => self.net(key, *op),
-            Command::RunInExecutor(job) => self.run_in_executor(key, job),
+            Command::RunInExecutor(job) => self.run_in_executor(key, *job),
         }
     }
 
@@ -421,7 +422,7 @@ pub(crate) fn answer(outcome: Outcome) -> Resume {
 /// What a reader is resumed with: the line, its end, or why it is unreadable.
 fn line(delivery: Delivery) -> Resume {
     match delivery {
-        Some(Ok(line)) => Resume::Line(Some(line.into_boxed_str())),
+        Some(Ok(line)) => Resume::Line(Some(Box::new(line))),
         Some(Err(error)) => Resume::Failed(error.into()),
         None => Resume::Line(None),
     }

@@ -19,8 +19,9 @@ pub(crate) type Outcome = Result<Value, Error>;
 pub(crate) enum Value {
     /// A small plain value, as its bits.
     Word(u64),
-    /// Anything else.
-    Boxed(Box<dyn Any>),
+    /// Anything else, boxed twice: the outer box is one word (the inner,
+    /// `dyn`, is two), so a `Resume` carrying a value stays two words.
+    Boxed(Box<Box<dyn Any>>),
 }
 
 /// Declares which types travel inline: how to pack each into a `u64` and
@@ -39,7 +40,7 @@ macro_rules! inline_types {
                         return Value::Word($pack);
                     }
                 )*
-                Value::Boxed(Box::new(slot.expect("BUG: the slot is still full")))
+                Value::Boxed(Box::new(Box::new(slot.expect("BUG: the slot is still full"))))
             }
 
             /// Gets the value back as the type it was made from.
@@ -61,7 +62,7 @@ macro_rules! inline_types {
                         )*
                     }
                     Value::Boxed(boxed) => {
-                        slot = boxed.downcast::<T>().ok().map(|b| *b);
+                        slot = (*boxed).downcast::<T>().ok().map(|b| *b);
                     }
                 }
                 slot.expect("BUG: a value was taken back as another type than it was made from")
@@ -97,7 +98,7 @@ impl Value {
     pub(crate) fn inspect<T: 'static, R>(&self, f: impl FnOnce(&T) -> R) -> R {
         match self {
             Value::Word(word) => f(&Value::Word(*word).take::<T>()),
-            Value::Boxed(boxed) => f(boxed
+            Value::Boxed(boxed) => f((**boxed)
                 .downcast_ref::<T>()
                 .expect("BUG: a value was inspected as another type than it was made from")),
         }

@@ -132,7 +132,10 @@ impl crate::coroutine::Co {
     ) -> Result<(), crate::error::Error> {
         use crate::command::{Command, Resume};
         match self
-            .yield_(Command::Wait(list.clone(), Timeout::new(timeout)))
+            .yield_(Command::Wait(Box::new((
+                list.clone(),
+                Timeout::new(timeout),
+            ))))
             .await
         {
             Resume::Woke => Ok(()),

@@ -197,7 +197,9 @@ fn huge_sleeps_tie_at_the_end_of_time_and_wake_in_order() {
     let main = {
         let order = order.clone();
         Coroutine::new(move |co| async move {
-            let huge = Duration::MAX - Duration::from_secs(1);
+            // 500 years: huge, but before the end of time (sleeps of 584
+            // years or more all end there, and tie).
+            let huge = Duration::from_secs(500 * 365 * 24 * 3600);
             let a = co.spawn(sleeper("a", Duration::MAX, order.clone())).await?;
             let b = co.spawn(sleeper("b", huge, order.clone())).await?;
             let c = co.spawn(sleeper("c", Duration::MAX, order.clone())).await?;
