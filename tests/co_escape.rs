@@ -87,8 +87,10 @@ fn a_half_polled_call_smuggled_out_is_caught_at_its_next_poll() {
     let smuggler = {
         let stash = stash.clone();
         Coroutine::<()>::new(move |co| async move {
-            let co: &'static Co = Box::leak(Box::new(co));
-            let mut sleep: Smuggled = Box::pin(co.sleep(Duration::from_secs(1)));
+            // The future owns (a share of) the `Co`, so it can leave the body.
+            let co = Rc::new(co);
+            let mut sleep: Smuggled =
+                Box::pin(async move { co.sleep(Duration::from_secs(1)).await });
             let first = sleep.as_mut().poll(&mut Context::from_waker(Waker::noop()));
             assert!(first.is_pending());
             *stash.borrow_mut() = Some(sleep);
