@@ -17,7 +17,7 @@ use crate::snapshot::TaskInfo;
 use crate::stream::Slot;
 use crate::task::Completion;
 use crate::value::Value;
-use crate::waitlist::{Timeout, WaitList};
+use crate::waitlist::WaitList;
 
 /// What a coroutine asks of the loop. Built by the `co` handle's methods;
 /// users never write one by hand.
@@ -46,7 +46,7 @@ pub(crate) enum Command {
     Tasks,
     /// Park me on this wait list until plain code wakes me, or until the
     /// timeout passes (`waitlist.rs`). Resumed with `Woke` either way.
-    Wait(Box<(WaitList, Timeout)>),
+    Wait(Box<(WaitList, Option<Duration>)>),
     /// Push the generator waiting in this stream slot on my stack and run
     /// it until it emits a value or returns (`stream.rs`).
     Next(Rc<Slot>),

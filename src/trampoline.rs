@@ -186,7 +186,7 @@ impl Trampoline {
             Command::UnixTime => Some(Resume::Now(Nanos::new(self.clock.unix_time()))),
             Command::Wait(wait) => {
                 let (list, timeout) = *wait;
-                self.park_on(key, &list, timeout.get());
+                self.park_on(key, &list, timeout);
                 None
             }
             Command::Next(slot) => Some(self.push_stream(key, &slot)),

@@ -101,27 +101,6 @@ impl fmt::Debug for WaitList {
     }
 }
 
-/// An optional timeout in one word, so `Command::Wait` stays as small as the
-/// other commands (every coroutine call moves a `Command` through genawaiter).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Timeout(u64);
-
-impl Timeout {
-    const NONE: u64 = u64::MAX;
-
-    /// Nanoseconds; a timeout of 584 years or more counts as none.
-    pub(crate) fn new(timeout: Option<std::time::Duration>) -> Self {
-        match timeout {
-            Some(t) => Timeout(u64::try_from(t.as_nanos()).unwrap_or(Self::NONE)),
-            None => Timeout(Self::NONE),
-        }
-    }
-
-    pub(crate) fn get(self) -> Option<std::time::Duration> {
-        (self.0 != Self::NONE).then(|| std::time::Duration::from_nanos(self.0))
-    }
-}
-
 impl crate::coroutine::Co {
     /// Parks this task on `list` until plain code wakes it or `timeout`
     /// passes; the caller checks its condition again either way.
@@ -132,10 +111,7 @@ impl crate::coroutine::Co {
     ) -> Result<(), crate::error::Error> {
         use crate::command::{Command, Resume};
         match self
-            .yield_(Command::Wait(Box::new((
-                list.clone(),
-                Timeout::new(timeout),
-            ))))
+            .yield_(Command::Wait(Box::new((list.clone(), timeout))))
             .await
         {
             Resume::Woke => Ok(()),
