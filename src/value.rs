@@ -6,7 +6,7 @@
 //! Boxing it as `Box<dyn Any>` would cost an allocation per coroutine; instead
 //! the small plain types a coroutine usually returns (integers, floats, `bool`,
 //! `char`, `()`) travel inline in one machine word, and only other types are
-//! boxed. The caller's `call` knows the type it expects and takes it back out.
+//! boxed (twice: the outer box keeps a `Resume` two words). The caller's `call` knows the type it expects and takes it back out.
 
 use std::any::Any;
 
