@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
-use trampoline::{Clock, Coroutine, DEFAULT_LINE_LIMIT, LineSplitter, Scheduler};
+use trampoline::{Clock, Coroutine, DEFAULT_LINE_LIMIT, LineSplitter, Scheduler, fib};
 
 /// The demo binary's allocator, so the figures are the demo's.
 #[global_allocator]
@@ -21,18 +21,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();
-}
-
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
 }
 
 /// fib(n) makes 2·F(n+1) − 1 coroutines.

@@ -20,7 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Computes fib(n) and returns when it finished, by the loop's clock.
 fn timed_fib(n: u64) -> Coroutine<Duration> {
     Coroutine::new(move |co| async move {
-        co.call(measure::fib(n)).await?;
+        co.call(trampoline::fib(n)).await?;
         co.now().await
     })
 }

@@ -12,20 +12,9 @@
 
 use std::time::Duration;
 
-use trampoline::{Coroutine, Scheduler};
-
-/// `def fib(n)`: `a = yield fib(n - 1)` becomes `co.call(fib(n - 1)).await?`.
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
-}
+// `def fib(n)`: `a = yield fib(n - 1)` becomes `co.call(fib(n - 1)).await?`;
+// it is written once for the whole crate, in `src/fib.rs`.
+use trampoline::{Coroutine, Scheduler, fib};
 
 /// `def print_every(message, interval)`: print, then `yield sleep_for_seconds(interval)`.
 fn print_every(message: &'static str, interval: Duration) -> Coroutine<()> {

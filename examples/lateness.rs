@@ -40,7 +40,7 @@ fn main() {
     let main = Coroutine::new(move |co| async move {
         let ticks = co.spawn(ticker(done.clone())).await?;
         let start = co.now().await?;
-        let value = co.call(measure::fib(n)).await?;
+        let value = co.call(trampoline::fib(n)).await?;
         let computing = co.now().await? - start;
         done.set(true);
         Ok((value, computing, co.join(ticks).await?))

@@ -41,7 +41,7 @@ fn run(mode: &str) -> Result<Duration, String> {
     }
     let started = Instant::now();
     let value = scheduler
-        .run_until_complete(measure::fib(30))
+        .run_until_complete(trampoline::fib(30))
         .map_err(|e| e.to_string())?;
     assert_eq!(value, 832_040);
     Ok(started.elapsed())

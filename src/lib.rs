@@ -133,7 +133,7 @@
 //! lines arriving at given times ([`Script`]), so a test can assert an exact
 //! transcript. [`Co::tasks`] is `ps`: every live task with its state and its
 //! stack of suspended generators. Everything else that watches the loop is
-//! an [`Observer`] of its [`Event`]s ([`observe`] has a text trace, a
+//! an [`Observer`] of its [`LoopEvent`]s ([`observe`] has a text trace, a
 //! Perfetto timeline, stats and a progress bar).
 //!
 //! ```
@@ -178,7 +178,7 @@
 //! | `net.rs`, `sockets.rs` | TCP: the [`Listener`] and [`Connection`] handles and their `co` methods; the socket table woken by mio |
 //! | `executor.rs` | `co.run_in_executor`: blocking closures on a thread pool, results back through a `mio::Waker` |
 //! | `report.rs` | failure reports on stderr, or [`capture_reports`] in tests |
-//! | `observe/` | the [`Event`] stream, the [`Observer`] trait, and the observers: trace, Perfetto timeline, stats, progress |
+//! | `observe/` | the [`LoopEvent`] stream, the [`Observer`] trait, and the observers: trace, Perfetto timeline, stats, progress |
 //! | `snapshot.rs` | `ps`: every live task's state and stack ([`Co::tasks`], [`ps_table`]) |
 //! | `script.rs` | scripted input under the virtual clock ([`Script`], [`Scheduler::scripted`]) |
 //! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
@@ -200,6 +200,7 @@ mod command;
 mod coroutine;
 mod error;
 mod executor;
+mod fib;
 mod frame;
 #[allow(unsafe_code)] // the one exception: design.md, "Why one module has `unsafe`"
 mod generator;
@@ -228,10 +229,11 @@ pub use clock::Clock;
 pub use combinators::{ReturnWhen, as_completed, gather, gather_outcomes, wait, wait_for};
 pub use coroutine::{Co, Coroutine, JoinHandle};
 pub use error::{Error, ErrorKind, InputError, RunError};
+pub use fib::fib;
 pub use frame::Label;
 pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
 pub use net::{Connection, Listener};
-pub use observe::{Event, Observer};
+pub use observe::{LoopEvent, Observer};
 pub use report::capture_reports;
 pub use scheduler::Scheduler;
 pub use script::{Script, ScriptError};

@@ -15,7 +15,7 @@ use std::time::Duration;
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use trampoline::observe::{ChromeTrace, Progress, ProgressHandle, Stats, Trace};
-use trampoline::{Coroutine, LoopHandle, RunError, Scheduler, Script, ps_table};
+use trampoline::{Coroutine, LoopHandle, RunError, Scheduler, Script, fib, ps_table};
 
 /// Prints "<unix seconds> - Hello world!" every few seconds while computing
 /// fib(n), through coroutines, for every number n typed on standard input.
@@ -142,19 +142,6 @@ fn shown(text: &str) -> String {
         None => format!("{text:?}"),
         Some((cut, _)) => format!("{:?}… ({} bytes)", &text[..cut], text.len()),
     }
-}
-
-/// fib(n) as recursive sub-coroutines: every call goes through the trampoline.
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
 }
 
 /// fib(n) as a plain recursive function: it never yields.

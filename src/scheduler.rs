@@ -120,7 +120,7 @@ impl Scheduler {
     /// ```
     /// struct Quiet;
     /// impl trampoline::Observer for Quiet {
-    ///     fn on_event(&mut self, _: std::time::Duration, _: &trampoline::Event<'_>) {}
+    ///     fn on_event(&mut self, _: std::time::Duration, _: &trampoline::LoopEvent<'_>) {}
     /// }
     /// trampoline::Scheduler::new().unwrap().observe(Quiet);
     /// ```

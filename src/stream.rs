@@ -13,7 +13,7 @@ use crate::command::{Command, Resume};
 use crate::coroutine::{Co, Coroutine, thrown};
 use crate::error::Error;
 use crate::frame::{Frame, Label};
-use crate::observe::Event;
+use crate::observe::LoopEvent;
 use crate::trampoline::Trampoline;
 use crate::value::Value;
 
@@ -235,7 +235,7 @@ impl Trampoline {
         let (task, label) = (self.tasks[key].id, frame.label());
         self.tasks[key].stack.push(frame);
         let depth = self.tasks[key].stack.len();
-        self.emit(|| Event::Called { task, label, depth });
+        self.emit(|| LoopEvent::Called { task, label, depth });
         if slot.started.replace(true) {
             Resume::Woke
         } else {
@@ -257,7 +257,7 @@ impl Trampoline {
         let (task, label) = (self.tasks[key].id, frame.label());
         slot.frame.set(Some(frame));
         // Observers see a return: the frame leaves the stack (alive).
-        self.emit(|| Event::Returned { task, label, depth });
+        self.emit(|| LoopEvent::Returned { task, label, depth });
         Resume::Woke
     }
 }

@@ -11,7 +11,7 @@ use crate::callbacks::{Callback, Shared, Wake, run_reporting};
 use crate::command::Resume;
 use crate::coroutine::JoinHandle;
 use crate::error::{Error, ErrorKind};
-use crate::observe::Event;
+use crate::observe::LoopEvent;
 use crate::task::{Completion, TaskId, TaskState, describe, report};
 use crate::trampoline::Trampoline;
 
@@ -369,7 +369,7 @@ impl Trampoline {
         let (id, label) = (task.id, frame.label());
         drop(frame);
         let error = error.thrown_through(label);
-        self.emit(|| Event::Threw {
+        self.emit(|| LoopEvent::Threw {
             task: id,
             label,
             depth,

@@ -23,7 +23,7 @@ use crate::frame::Frame;
 use crate::input::{Delivery, InputQueue};
 use crate::loop_control::LoopControl;
 use crate::net::NetOp;
-use crate::observe::{Event, Observers};
+use crate::observe::{LoopEvent, Observers};
 use crate::snapshot::snapshot;
 use crate::sockets::Sockets;
 use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
@@ -87,7 +87,7 @@ impl Trampoline {
             timer: u64::MAX,
         });
         self.ready.push_back((key, Resume::Start));
-        self.emit(|| Event::Spawned { task: id, label });
+        self.emit(|| LoopEvent::Spawned { task: id, label });
         completion
     }
 
@@ -96,7 +96,7 @@ impl Trampoline {
     pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
         self.tasks[key].state = TaskState::Running;
         let id = self.tasks[key].id;
-        self.emit(|| Event::Resumed { task: id });
+        self.emit(|| LoopEvent::Resumed { task: id });
         if let Some(error) = self.tasks[key].completion.control.take_throw() {
             match self.throw_at_turn_start(key, resume, error) {
                 Some(thrown) => resume = thrown,
@@ -141,7 +141,7 @@ impl Trampoline {
                 stack.push(frame);
                 let depth = stack.len();
                 let label = stack[depth - 1].label();
-                self.emit(|| Event::Called {
+                self.emit(|| LoopEvent::Called {
                     task: id,
                     label,
                     depth,
@@ -248,12 +248,12 @@ impl Trampoline {
         if self.observers.active() {
             let label = frame.label();
             match &outcome {
-                Ok(_) => self.emit(|| Event::Returned {
+                Ok(_) => self.emit(|| LoopEvent::Returned {
                     task: id,
                     label,
                     depth,
                 }),
-                Err(error) => self.emit(|| Event::Threw {
+                Err(error) => self.emit(|| LoopEvent::Threw {
                     task: id,
                     label,
                     depth,
@@ -292,7 +292,7 @@ impl Trampoline {
         drop_frames(std::mem::take(&mut task.stack));
         drop(task);
         let (id, label) = (completion.id, completion.label);
-        self.emit(|| Event::Finished {
+        self.emit(|| LoopEvent::Finished {
             task: id,
             label,
             error: outcome.as_ref().err(),
@@ -337,7 +337,7 @@ impl Trampoline {
                     self.sockets.forget(key, id);
                     self.executor.forget(key, id);
                 }
-                self.emit(|| Event::Woken { task: id });
+                self.emit(|| LoopEvent::Woken { task: id });
             }
             _ => {}
         }
@@ -382,7 +382,7 @@ impl Trampoline {
         let task = &self.tasks[key];
         let (id, depth) = (task.id, task.stack.len());
         let label = task.stack[depth - 1].label();
-        self.emit(|| Event::Stepped {
+        self.emit(|| LoopEvent::Stepped {
             task: id,
             label,
             depth,
@@ -394,12 +394,12 @@ impl Trampoline {
         let task = &mut self.tasks[key];
         task.state = state;
         let id = task.id;
-        self.emit(|| Event::Parked { task: id, state });
+        self.emit(|| LoopEvent::Parked { task: id, state });
     }
 
     /// Tells the observers, building the event only if somebody listens.
     #[inline]
-    pub(crate) fn emit<'a>(&mut self, event: impl FnOnce() -> Event<'a>) {
+    pub(crate) fn emit<'a>(&mut self, event: impl FnOnce() -> LoopEvent<'a>) {
         if self.observers.active() {
             let at = if self.observers.times_events() {
                 self.clock.now()

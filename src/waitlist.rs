@@ -1,5 +1,5 @@
 //! A wait list: tasks parked until plain code wakes them. The one mechanism
-//! behind `Queue`, `Semaphore`, `Event` and the combinators.
+//! behind `Queue`, `Semaphore`, `LoopEvent` and the combinators.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -13,7 +13,7 @@ use crate::task::TaskId;
 ///
 /// A coroutine parks on a list with `Command::Wait` (optionally with a
 /// timeout); the trampoline records it here with a *token*, a shared flag that
-/// says "still waiting". Plain code (`put_nowait`, `Event::set`, a task
+/// says "still waiting". Plain code (`put_nowait`, `LoopEvent::set`, a task
 /// finishing) calls [`WaitList::wake_one`] or [`WaitList::wake_all`], which
 /// leave `Wake::Waiter` requests in the loop's shared queue; the scheduler
 /// applies them between turns. A waiter that left by another door (its

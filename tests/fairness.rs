@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use trampoline::{Clock, Coroutine, Event, Observer, Scheduler, TaskId};
+use trampoline::{Clock, Coroutine, LoopEvent, Observer, Scheduler, TaskId};
 
 fn fib(n: u64) -> Coroutine<u64> {
     Coroutine::new(move |co| async move {
@@ -21,8 +21,8 @@ fn fib(n: u64) -> Coroutine<u64> {
 struct Steps(Rc<RefCell<Vec<TaskId>>>);
 
 impl Observer for Steps {
-    fn on_event(&mut self, _at: Duration, event: &Event<'_>) {
-        if let Event::Called { task, .. } | Event::Returned { task, .. } = event {
+    fn on_event(&mut self, _at: Duration, event: &LoopEvent<'_>) {
+        if let LoopEvent::Called { task, .. } | LoopEvent::Returned { task, .. } = event {
             self.0.borrow_mut().push(*task);
         }
     }

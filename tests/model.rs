@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use trampoline::{
-    Clock, Coroutine, Error, Event, JoinHandle, Observer, RunError, Scheduler, capture_reports,
+    Clock, Coroutine, Error, JoinHandle, LoopEvent, Observer, RunError, Scheduler, capture_reports,
 };
 
 use reference::program::{Body, Op, program};
@@ -129,9 +129,9 @@ struct Finishes(Rc<RefCell<Vec<Finish>>>, Rc<Env>);
 type Finish = (u64, Option<String>);
 
 impl Observer for Finishes {
-    fn on_event(&mut self, at: Duration, event: &Event<'_>) {
+    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>) {
         self.1.now.set(millis(at));
-        if let Event::Finished { task, error, .. } = event {
+        if let LoopEvent::Finished { task, error, .. } = event {
             let error = error.map(ToString::to_string);
             self.0.borrow_mut().push((task.get(), error));
         }

@@ -147,13 +147,13 @@ fn a_stream_dropped_half_way_drops_its_generator() {
 
 #[test]
 fn observers_see_the_generator_pushed_and_popped_like_a_call() {
-    use trampoline::{Event, Observer};
+    use trampoline::{LoopEvent, Observer};
     struct Depth(Rc<RefCell<Vec<usize>>>);
     impl Observer for Depth {
-        fn on_event(&mut self, _at: Duration, event: &Event<'_>) {
+        fn on_event(&mut self, _at: Duration, event: &LoopEvent<'_>) {
             match event {
-                Event::Called { depth, .. } => self.0.borrow_mut().push(*depth),
-                Event::Returned { depth, .. } | Event::Threw { depth, .. } => {
+                LoopEvent::Called { depth, .. } => self.0.borrow_mut().push(*depth),
+                LoopEvent::Returned { depth, .. } | LoopEvent::Threw { depth, .. } => {
                     self.0.borrow_mut().push(*depth)
                 }
                 _ => {}

@@ -45,21 +45,6 @@ pub fn say(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
-/// fib(n) through the trampoline, as the demo computes it: every call a
-/// sub-coroutine.
-#[allow(dead_code)]
-pub fn fib(n: u64) -> trampoline::Coroutine<u64> {
-    trampoline::Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
-}
-
 /// Prints what each of `n` things cost, from the peak RSS over the RSS
 /// `before` they were made: `176 bytes per level (peak RSS ...)`.
 pub fn say_bytes_per(unit: &str, peak: u64, before: u64, n: u64) {

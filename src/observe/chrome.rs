@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::observe::stacks::Stacks;
-use crate::observe::{Event, Observer};
+use crate::observe::{LoopEvent, Observer};
 use crate::task::{TaskId, TaskState, describe};
 
 /// Frames deeper than this are not recorded unless asked: enough to see
@@ -207,15 +207,15 @@ impl<W: Write> Observer for ChromeTrace<W> {
         self.long_step.is_some()
     }
 
-    fn on_event(&mut self, at: Duration, event: &Event<'_>) {
+    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>) {
         if self.out.is_none() {
             return;
         }
         self.last_at = self.last_at.max(at);
-        if let Event::Called { task, .. }
-        | Event::Returned { task, .. }
-        | Event::Threw { task, .. }
-        | Event::Finished { task, .. } = *event
+        if let LoopEvent::Called { task, .. }
+        | LoopEvent::Returned { task, .. }
+        | LoopEvent::Threw { task, .. }
+        | LoopEvent::Finished { task, .. } = *event
             && !self.stacks.get(task).whole
         {
             // Spawned before this observer was attached: its slices could
@@ -224,7 +224,7 @@ impl<W: Write> Observer for ChromeTrace<W> {
             return;
         }
         match *event {
-            Event::Spawned { task, label } => {
+            LoopEvent::Spawned { task, label } => {
                 let name = json_string(&format!("task {task}: {label}"));
                 self.write(&format!(
                     ",\n{{\"ph\":\"M\",\"pid\":1,\"tid\":{task},\"name\":\"thread_name\",\"args\":{{\"name\":{name}}}}},\n\
@@ -236,24 +236,24 @@ impl<W: Write> Observer for ChromeTrace<W> {
                     &format!(",\"name\":{}", json_string(&label.to_string())),
                 );
             }
-            Event::Called { task, label, depth } if depth <= self.max_depth => {
+            LoopEvent::Called { task, label, depth } if depth <= self.max_depth => {
                 self.event(
                     task,
                     "B",
                     &format!(",\"name\":{}", json_string(&label.to_string())),
                 );
             }
-            Event::Returned { task, depth, .. } if depth <= self.max_depth => {
+            LoopEvent::Returned { task, depth, .. } if depth <= self.max_depth => {
                 self.end_slices(task, 1, None);
             }
-            Event::Threw {
+            LoopEvent::Threw {
                 task, depth, error, ..
             } if depth <= self.max_depth => {
                 self.end_slices(task, 1, Some(&error.to_string()));
             }
-            Event::Called { .. } | Event::Returned { .. } | Event::Threw { .. } => {}
-            Event::Parked { task, state } => self.instant(task, &parked(state)),
-            Event::Woken { task } => {
+            LoopEvent::Called { .. } | LoopEvent::Returned { .. } | LoopEvent::Threw { .. } => {}
+            LoopEvent::Parked { task, state } => self.instant(task, &parked(state)),
+            LoopEvent::Woken { task } => {
                 let why = match self.stacks.get(task).parked {
                     Some(TaskState::Sleeping { .. }) => "wake: timer".to_string(),
                     Some(TaskState::WaitingForInput) => "wake: input line".to_string(),
@@ -262,15 +262,15 @@ impl<W: Write> Observer for ChromeTrace<W> {
                 };
                 self.instant(task, &why);
             }
-            Event::Resumed { .. } => {}
-            Event::Stepped {
+            LoopEvent::Resumed { .. } => {}
+            LoopEvent::Stepped {
                 task, label, took, ..
             } => {
                 if self.long_step.is_some_and(|threshold| took > threshold) {
                     self.long(at, task, &label.to_string(), took);
                 }
             }
-            Event::Finished { task, error, .. } => {
+            LoopEvent::Finished { task, error, .. } => {
                 // A panic drops the frames without popping them one by one.
                 let open = self.stacks.get(task).frames.len().min(self.max_depth);
                 self.end_slices(task, open, None);

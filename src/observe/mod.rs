@@ -29,7 +29,7 @@ use crate::task::{TaskId, TaskState};
 /// Something the scheduler did. `at` (given alongside) is the loop's clock.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Event<'a> {
+pub enum LoopEvent<'a> {
     /// A task was created with this root frame.
     Spawned {
         /// The new task.
@@ -116,12 +116,12 @@ pub enum Event<'a> {
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
 /// use std::time::Duration;
-/// use trampoline::{Coroutine, Event, Observer, Scheduler};
+/// use trampoline::{Coroutine, LoopEvent, Observer, Scheduler};
 ///
 /// struct CountCalls(Rc<RefCell<usize>>);
 /// impl Observer for CountCalls {
-///     fn on_event(&mut self, _at: Duration, event: &Event<'_>) {
-///         if let Event::Called { .. } = event {
+///     fn on_event(&mut self, _at: Duration, event: &LoopEvent<'_>) {
+///         if let LoopEvent::Called { .. } = event {
 ///             *self.0.borrow_mut() += 1;
 ///         }
 ///     }
@@ -142,9 +142,9 @@ pub enum Event<'a> {
 /// ```
 pub trait Observer {
     /// One event, at loop time `at`.
-    fn on_event(&mut self, at: Duration, event: &Event<'_>);
+    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>);
 
-    /// Whether this observer wants [`Event::Stepped`], the real time every
+    /// Whether this observer wants [`LoopEvent::Stepped`], the real time every
     /// generator step took. Asked once, when the observer is attached.
     fn wants_steps(&self) -> bool {
         false
@@ -173,7 +173,7 @@ pub trait Observer {
 /// assert_eq!(stats.borrow().report().tasks, 1);
 /// ```
 impl<O: Observer> Observer for Rc<RefCell<O>> {
-    fn on_event(&mut self, at: Duration, event: &Event<'_>) {
+    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>) {
         self.borrow_mut().on_event(at, event);
     }
 
@@ -190,7 +190,7 @@ impl<O: Observer> Observer for Rc<RefCell<O>> {
 #[derive(Default)]
 pub(crate) struct Observers {
     list: Vec<Box<dyn Observer>>,
-    /// Whether one of them wants [`Event::Stepped`].
+    /// Whether one of them wants [`LoopEvent::Stepped`].
     steps: bool,
     /// Whether one of them reads the time of events.
     time: bool,
@@ -221,7 +221,7 @@ impl Observers {
         self.steps
     }
 
-    pub(crate) fn emit(&mut self, at: Duration, event: &Event<'_>) {
+    pub(crate) fn emit(&mut self, at: Duration, event: &LoopEvent<'_>) {
         for observer in &mut self.list {
             observer.on_event(at, event);
         }

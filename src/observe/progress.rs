@@ -12,7 +12,7 @@ use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::observe::{Event, Observer};
+use crate::observe::{LoopEvent, Observer};
 use crate::task::TaskId;
 
 /// How often the bar is redrawn at most.
@@ -162,13 +162,13 @@ impl Bars {
 }
 
 impl Observer for Progress {
-    fn on_event(&mut self, _at: Duration, event: &Event<'_>) {
+    fn on_event(&mut self, _at: Duration, event: &LoopEvent<'_>) {
         let mut bars = self.bars.borrow_mut();
         if bars.tracked.is_empty() {
             return;
         }
         match *event {
-            Event::Returned { task, .. } | Event::Threw { task, .. } => {
+            LoopEvent::Returned { task, .. } | LoopEvent::Threw { task, .. } => {
                 if let Some(bar) = bars.tracked.iter_mut().find(|bar| bar.task == task) {
                     bar.done += 1;
                     if bars.due() {
@@ -176,7 +176,7 @@ impl Observer for Progress {
                     }
                 }
             }
-            Event::Finished { task, .. } => {
+            LoopEvent::Finished { task, .. } => {
                 bars.tracked.retain(|bar| bar.task != task);
                 bars.clear();
             }

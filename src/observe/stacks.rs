@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::frame::Label;
-use crate::observe::Event;
+use crate::observe::LoopEvent;
 use crate::task::{TaskId, TaskState};
 
 /// What an observer remembers of one live task.
@@ -58,20 +58,20 @@ impl Stacks {
     /// Updates the shadows with `event`. Call it after looking at the event
     /// when the stack *before* it matters (a pop), or before for a push:
     /// observers choose.
-    pub(crate) fn apply(&mut self, event: &Event<'_>) {
+    pub(crate) fn apply(&mut self, event: &LoopEvent<'_>) {
         match *event {
-            Event::Spawned { task, label } => {
+            LoopEvent::Spawned { task, label } => {
                 let shadow = self.tasks.entry(task).or_default();
                 shadow.frames.push(label);
                 shadow.whole = true;
             }
-            Event::Called { task, label, .. } => self.get(task).frames.push(label),
-            Event::Returned { task, .. } | Event::Threw { task, .. } => {
+            LoopEvent::Called { task, label, .. } => self.get(task).frames.push(label),
+            LoopEvent::Returned { task, .. } | LoopEvent::Threw { task, .. } => {
                 self.get(task).frames.pop();
             }
-            Event::Parked { task, state } => self.get(task).parked = Some(state),
-            Event::Woken { .. } | Event::Resumed { .. } | Event::Stepped { .. } => {}
-            Event::Finished { task, .. } => {
+            LoopEvent::Parked { task, state } => self.get(task).parked = Some(state),
+            LoopEvent::Woken { .. } | LoopEvent::Resumed { .. } | LoopEvent::Stepped { .. } => {}
+            LoopEvent::Finished { task, .. } => {
                 self.tasks.remove(&task);
             }
         }

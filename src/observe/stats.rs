@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::frame::Label;
-use crate::observe::{Event, Observer};
+use crate::observe::{LoopEvent, Observer};
 use crate::task::{TaskId, TaskState, report};
 
 /// A step that holds the loop longer than this gets a warning on stderr.
@@ -136,39 +136,39 @@ impl Stats {
 }
 
 impl Observer for Stats {
-    fn on_event(&mut self, at: Duration, event: &Event<'_>) {
+    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>) {
         let report = &mut self.report;
         match *event {
-            Event::Spawned { .. } => {
+            LoopEvent::Spawned { .. } => {
                 report.tasks += 1;
                 report.coroutines += 1;
                 report.deepest = report.deepest.max(1);
             }
-            Event::Called { depth, .. } => {
+            LoopEvent::Called { depth, .. } => {
                 report.coroutines += 1;
                 report.deepest = report.deepest.max(depth);
             }
-            Event::Parked {
+            LoopEvent::Parked {
                 task,
                 state: TaskState::Sleeping { until },
             } => {
                 self.sleeping.insert(task, until);
             }
-            Event::Woken { task } => {
+            LoopEvent::Woken { task } => {
                 if let Some(until) = self.sleeping.remove(&task) {
                     self.lateness.push(at.saturating_sub(until));
                 }
             }
-            Event::Stepped {
+            LoopEvent::Stepped {
                 task, label, took, ..
             } => self.stepped(at, task, label, took),
-            Event::Finished { task, .. } => {
+            LoopEvent::Finished { task, .. } => {
                 self.sleeping.remove(&task);
             }
-            Event::Returned { .. }
-            | Event::Threw { .. }
-            | Event::Parked { .. }
-            | Event::Resumed { .. } => {}
+            LoopEvent::Returned { .. }
+            | LoopEvent::Threw { .. }
+            | LoopEvent::Parked { .. }
+            | LoopEvent::Resumed { .. } => {}
         }
     }
 

@@ -12,7 +12,7 @@ use std::io::{self, BufWriter, Write};
 use std::time::Duration;
 
 use crate::observe::stacks::{Stacks, stack_line};
-use crate::observe::{Event, Observer};
+use crate::observe::{LoopEvent, Observer};
 use crate::task::{TaskId, TaskState, describe};
 
 /// How many innermost frames a trace line shows before `… ← root`.
@@ -89,22 +89,22 @@ impl<W: Write> Trace<W> {
     }
 
     /// The verb and details of one event, or `None` to leave it out.
-    fn describe(&mut self, event: &Event<'_>) -> Option<(TaskId, &'static str, String)> {
+    fn describe(&mut self, event: &LoopEvent<'_>) -> Option<(TaskId, &'static str, String)> {
         let stack = |stacks: &mut Stacks, task| stack_line(&stacks.get(task).frames, FRAMES_SHOWN);
         Some(match *event {
-            Event::Spawned { task, label } => (task, "spawn", label.to_string()),
-            Event::Called { depth, .. } | Event::Returned { depth, .. }
+            LoopEvent::Spawned { task, label } => (task, "spawn", label.to_string()),
+            LoopEvent::Called { depth, .. } | LoopEvent::Returned { depth, .. }
                 if depth > self.max_depth =>
             {
                 return None;
             }
-            Event::Called { task, .. } => (task, "call", stack(&mut self.stacks, task)),
-            Event::Returned { task, .. } => (task, "return", stack(&mut self.stacks, task)),
-            Event::Threw { task, error, .. } => {
+            LoopEvent::Called { task, .. } => (task, "call", stack(&mut self.stacks, task)),
+            LoopEvent::Returned { task, .. } => (task, "return", stack(&mut self.stacks, task)),
+            LoopEvent::Threw { task, error, .. } => {
                 let at = stack(&mut self.stacks, task);
                 (task, "throw", format!("{at}: {error}"))
             }
-            Event::Parked { task, state } => {
+            LoopEvent::Parked { task, state } => {
                 let at = stack(&mut self.stacks, task);
                 let verb = match state {
                     TaskState::Sleeping { .. } => "sleep",
@@ -117,7 +117,7 @@ impl<W: Write> Trace<W> {
                 };
                 (task, verb, format!("{at}  ({state})"))
             }
-            Event::Woken { task } => {
+            LoopEvent::Woken { task } => {
                 let why = match self.stacks.get(task).parked {
                     Some(TaskState::Sleeping { .. }) => "timer".to_string(),
                     Some(TaskState::WaitingForInput) => "a line arrived".to_string(),
@@ -132,14 +132,14 @@ impl<W: Write> Trace<W> {
                     format!("{}  ({why})", stack(&mut self.stacks, task)),
                 )
             }
-            Event::Resumed { task } => (task, "resume", stack(&mut self.stacks, task)),
-            Event::Stepped { .. } => return None,
-            Event::Finished {
+            LoopEvent::Resumed { task } => (task, "resume", stack(&mut self.stacks, task)),
+            LoopEvent::Stepped { .. } => return None,
+            LoopEvent::Finished {
                 task,
                 label,
                 error: None,
             } => (task, "done", label.to_string()),
-            Event::Finished {
+            LoopEvent::Finished {
                 task,
                 label,
                 error: Some(error),
@@ -149,9 +149,9 @@ impl<W: Write> Trace<W> {
 }
 
 impl<W: Write> Observer for Trace<W> {
-    fn on_event(&mut self, at: Duration, event: &Event<'_>) {
+    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>) {
         // A push shows the stack after it, a pop the stack before it.
-        if let Event::Called { .. } | Event::Spawned { .. } = event {
+        if let LoopEvent::Called { .. } | LoopEvent::Spawned { .. } = event {
             self.stacks.apply(event);
         }
         if let Some((task, verb, details)) = self.describe(event) {
@@ -165,10 +165,10 @@ impl<W: Write> Observer for Trace<W> {
             // A closed stderr: nobody reads the trace any more; go on.
             let _ = self.out.write_all(self.line.as_bytes());
         }
-        if !matches!(event, Event::Called { .. } | Event::Spawned { .. }) {
+        if !matches!(event, LoopEvent::Called { .. } | LoopEvent::Spawned { .. }) {
             self.stacks.apply(event);
         }
-        if let Event::Parked { .. } | Event::Finished { .. } = event {
+        if let LoopEvent::Parked { .. } | LoopEvent::Finished { .. } = event {
             let _ = self.out.flush();
         }
     }
