@@ -191,53 +191,24 @@
 //! `design.md` in the repository tells the same story at more length, with the
 //! invariants and the limits chosen on purpose.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 #![deny(unsafe_code)]
 
-mod callbacks;
-mod clock;
-mod combinators;
-mod command;
-mod coroutine;
-mod error;
-mod executor;
+mod event_loop;
 mod fib;
-mod frame;
-#[allow(unsafe_code)] // the one exception: design.md, "Why one module has `unsafe`"
-mod generator;
-mod input;
-mod lines;
-mod loop_control;
-mod net;
+mod io;
+mod kernel;
 pub mod observe;
-mod report;
-mod scheduler;
-mod script;
-mod snapshot;
-mod sockets;
-mod stdin;
-mod stream;
-pub mod sync;
-mod task;
-mod tasks;
-mod timers;
-mod trampoline;
-mod value;
-mod waitlist;
+mod toolkit;
 
-pub use callbacks::LoopHandle;
-pub use clock::Clock;
-pub use combinators::{ReturnWhen, as_completed, gather, gather_outcomes, wait, wait_for};
-pub use coroutine::{Co, Coroutine, JoinHandle};
-pub use error::{Error, ErrorKind, InputError, RunError};
+pub use event_loop::{RunError, Scheduler};
 pub use fib::fib;
-pub use frame::Label;
-pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
-pub use net::{Connection, Listener};
-pub use observe::{LoopEvent, Observer};
-pub use report::capture_reports;
-pub use scheduler::Scheduler;
-pub use script::{Script, ScriptError};
-pub use snapshot::{TaskInfo, ps_table};
-pub use stream::{Stream, Yielder};
-pub use sync::{Permit, Queue, QueueError, Semaphore};
-pub use task::{TaskId, TaskState};
+pub use io::{Connection, DEFAULT_LINE_LIMIT, LineSplitter, Listener, Script, ScriptError};
+pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, InputError, JoinHandle, Label};
+pub use kernel::{LoopEvent, LoopHandle, Observer, TaskId, TaskState, capture_reports};
+pub use observe::ps::{TaskInfo, ps_table};
+pub use toolkit::sync;
+pub use toolkit::sync::{Event, Permit, Queue, QueueError, Semaphore};
+pub use toolkit::{
+    ReturnWhen, Stream, Yielder, as_completed, gather, gather_outcomes, wait, wait_for,
+};

@@ -1,24 +1,25 @@
-//! The scheduler: the seed's `EventLoop.run_forever`. Each tick wakes the
-//! tasks whose timers are due, reads input for the tasks waiting on it, sleeps
-//! in `mio::Poll` when nothing is ready, and gives every ready task a turn on
-//! the trampoline.
+//! The event loop: the seed's `EventLoop.run_forever`. Each tick wakes the
+//! tasks whose timers are due and runs the callbacks, reads input for the
+//! tasks waiting on it, sleeps in `mio::Poll` when nothing is ready, and
+//! gives every ready task a turn on the trampoline.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use mio::{Events, Poll, Token};
 use signal_hook_mio::v1_0::Signals;
 
-use crate::clock::Clock;
-use crate::coroutine::Coroutine;
-use crate::error::RunError;
-use crate::executor::EXECUTOR;
-use crate::observe::Observer;
-use crate::script::Script;
-use crate::stdin::{STDIN, StdinSource};
-use crate::trampoline::Trampoline;
+mod error;
+
+pub use error::RunError;
+
+use crate::io::script::Script;
+use crate::io::source::Reactor;
+use crate::io::stdin::{STDIN, StdinSource};
+use crate::kernel::{Clock, Coroutine, JoinHandle, LoopHandle, Observer, Trampoline};
 
 /// The mio token of the signal pipe.
-const SIGNALS: Token = Token(1);
+const SIGNALS: Token = Reactor::loop_token(1);
 
 /// While tasks are busy computing, how often the loop still asks the kernel
 /// for IO and signals (a `poll` with a zero timeout): often enough that `exit`
@@ -50,6 +51,8 @@ pub struct Scheduler {
     /// Opened the first time a task reads a line.
     stdin: Option<StdinSource>,
     signals: Option<Signals>,
+    /// The IO sources (sockets, the thread pool), polled here.
+    reactor: Rc<Reactor>,
     /// When the loop last asked the kernel for IO.
     last_io_check: Duration,
     /// Scripted input, read instead of stdin.
@@ -84,8 +87,12 @@ impl Scheduler {
     /// ```
     pub fn with_clock(clock: Clock) -> Result<Self, RunError> {
         let poll = Poll::new().map_err(RunError::Setup)?;
+        let reactor = Reactor::new(poll.registry().try_clone().map_err(RunError::Setup)?);
+        let mut trampoline = Trampoline::new(clock);
+        trampoline.extensions.insert(reactor.clone());
         Ok(Scheduler {
-            trampoline: Trampoline::new(clock, poll.registry()).map_err(RunError::Setup)?,
+            trampoline,
+            reactor,
             poll,
             events: Events::with_capacity(16),
             stdin: None,
@@ -182,11 +189,63 @@ impl Scheduler {
         }
     }
 
+    /// A handle for plain code: `call_soon`, `call_later`, `call_next_tick`,
+    /// `stop`.
+    ///
+    /// ```
+    /// let scheduler = trampoline::Scheduler::new().unwrap();
+    /// scheduler.handle().stop();
+    /// ```
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle {
+            mailbox: self.trampoline.mailbox.clone(),
+        }
+    }
+
+    /// Starts `coroutine` as a task from plain code (asyncio's `create_task`
+    /// before the loop runs). It runs once the loop does.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let mut scheduler = Scheduler::new().unwrap();
+    /// let task = scheduler.spawn(Coroutine::new(|_co| async { Ok(5) }));
+    /// assert!(!task.is_finished());
+    /// let main = Coroutine::new(move |co| async move { co.join(task).await });
+    /// assert_eq!(scheduler.run_until_complete(main).unwrap(), 5);
+    /// ```
+    pub fn spawn<T: 'static>(&mut self, coroutine: Coroutine<T>) -> JoinHandle<T> {
+        let completion = self.trampoline.spawn(coroutine.into_frame());
+        JoinHandle::new(completion, self.trampoline.mailbox.clone())
+    }
+
+    /// Runs the loop until [`LoopHandle::stop`] is called; the tick in which
+    /// it is called finishes first. Fails with [`RunError::Deadlock`] if
+    /// nothing is left that could ever call it.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let mut scheduler = Scheduler::new().unwrap();
+    /// let handle = scheduler.handle();
+    /// let tea = scheduler.spawn(Coroutine::new(move |_co| async move {
+    ///     handle.stop();
+    ///     Ok("chamomile tea".to_string())
+    /// }));
+    /// scheduler.run_forever().unwrap();
+    /// assert_eq!(tea.result().unwrap(), "chamomile tea");
+    /// ```
+    pub fn run_forever(&mut self) -> Result<(), RunError> {
+        loop {
+            self.tick()?;
+            if self.trampoline.take_stop() {
+                return Ok(());
+            }
+        }
+    }
+
     /// One turn of the loop.
     pub(crate) fn tick(&mut self) -> Result<(), RunError> {
         let now = self.trampoline.clock.now();
-        self.trampoline.wake_due_timers(now);
-        self.trampoline.run_callbacks(now);
+        self.trampoline.run_due(now);
         self.read_input();
         if self.trampoline.is_idle() {
             self.wait_for_something(now)?;
@@ -196,7 +255,7 @@ impl Scheduler {
         for _ in 0..self.trampoline.ready.len() {
             let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
             self.trampoline.run_turn(key, resume);
-            self.trampoline.control.shared.run_next_ticks();
+            self.trampoline.mailbox.run_next_ticks();
         }
         Ok(())
     }
@@ -211,8 +270,7 @@ impl Scheduler {
         };
         let wake_possible = (self.trampoline.input.has_waiters()
             && !self.trampoline.input.has_ended())
-            || self.trampoline.sockets.has_waiters()
-            || self.trampoline.executor.in_flight();
+            || self.reactor.has_waiters();
         match deadline {
             None if !wake_possible => return Err(RunError::Deadlock),
             Some(deadline) if self.trampoline.clock.is_virtual() => {
@@ -242,16 +300,10 @@ impl Scheduler {
             match event.token() {
                 STDIN => stdin_readable = true,
                 SIGNALS => signal = self.signals.as_mut().and_then(|s| s.pending().next()),
-                EXECUTOR => {}
-                socket => self.trampoline.sockets.ready(socket),
+                source => self.reactor.ready(source),
             }
         }
-        self.trampoline.wake_sockets_waiters();
-        // Always look, not only on the waker's event: a result whose wake-up
-        // failed is still delivered.
-        if self.trampoline.executor.in_flight() {
-            self.trampoline.wake_executor_waiters();
-        }
+        self.reactor.wake(&mut self.trampoline);
         if let Some(signal) = signal {
             return Err(RunError::Interrupted(signal));
         }

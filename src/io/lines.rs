@@ -4,7 +4,7 @@
 //! unfinished line between chunks. It is pure (no IO) so it can be tested and
 //! fuzzed on its own.
 
-use crate::error::InputError;
+use crate::kernel::InputError;
 
 /// The longest line delivered by default: 1 MiB.
 pub const DEFAULT_LINE_LIMIT: usize = 1 << 20;

@@ -5,7 +5,7 @@
 //! asyncio's `loop.run_in_executor(None, save_flag, image, name)`. The pool is
 //! started by the first job (a program that never uses it has no threads).
 //! Each job carries the parked task's key and id; a worker sends the result
-//! down a channel and wakes the poller on the [`EXECUTOR`] token, and the
+//! down a channel and wakes the poller through its token, and the
 //! scheduler then hands every finished result to its task.
 
 use std::any::Any;
@@ -14,16 +14,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
-use mio::{Registry, Token, Waker};
+use mio::{Registry, Waker};
 
-use crate::command::Resume;
-use crate::coroutine::{Co, thrown};
-use crate::error::{Error, ErrorKind};
-use crate::task::TaskId;
-use crate::value::Value;
-
-/// The mio token the pool's [`Waker`] fires on.
-pub(crate) const EXECUTOR: Token = Token(2);
+use crate::io::source::{Reactor, Source, source};
+use crate::kernel::{Co, Error, ErrorKind, Parked, Resume, SystemCall, TaskState, Trampoline};
+use crate::kernel::{Value, panic_message, thrown};
 
 /// How many threads the pool runs. asyncio's default pool has
 /// `min(32, cpus + 4)`; a handful is plenty for the file writes and sleeps of
@@ -50,7 +45,7 @@ pub(crate) struct Executor {
     results_tx: Sender<(u64, Output)>,
     results: Receiver<(u64, Output)>,
     /// Job number → the task parked waiting for it.
-    waiting: HashMap<u64, (usize, TaskId)>,
+    waiting: HashMap<u64, Parked>,
     next_job: u64,
 }
 
@@ -64,11 +59,12 @@ impl std::fmt::Debug for Executor {
 }
 
 impl Executor {
-    /// An idle pool whose results will wake `registry`'s poller.
-    pub(crate) fn new(registry: &Registry) -> std::io::Result<Self> {
+    /// An idle pool whose results will wake `registry`'s poller, on the
+    /// token of the source at `index`.
+    pub(crate) fn new(registry: &Registry, index: usize) -> std::io::Result<Self> {
         let (results_tx, results) = channel();
         Ok(Executor {
-            waker: Arc::new(Waker::new(registry, EXECUTOR)?),
+            waker: Arc::new(Waker::new(registry, Reactor::token(index, 0))?),
             jobs: None,
             results_tx,
             results,
@@ -77,50 +73,67 @@ impl Executor {
         })
     }
 
-    /// Queues `job` for the task at `key`, which stays parked until
-    /// [`finished`](Self::finished) hands it the result. Fails only if the
-    /// first job cannot start a single thread.
-    pub(crate) fn submit(&mut self, job: Job, key: usize, id: TaskId) -> std::io::Result<()> {
+    /// Starts the threads, the first time. Fails only if not a single thread
+    /// can start.
+    fn start(&mut self) -> std::io::Result<&Sender<(u64, Job)>> {
         if self.jobs.is_none() {
             self.jobs = Some(start_pool(self.results_tx.clone(), self.waker.clone())?);
         }
-        let number = self.next_job;
-        self.next_job += 1;
-        self.waiting.insert(number, (key, id));
-        self.jobs
-            .as_ref()
-            .expect("BUG: the pool was started above")
-            .send((number, job))
+        Ok(self.jobs.as_ref().expect("BUG: the pool was started above"))
+    }
+
+    /// Queues `job` for the parked task, which [`wake`](Source::wake) hands
+    /// the result.
+    fn submit(&mut self, number: u64, job: Job, jobs: &Sender<(u64, Job)>) {
+        jobs.send((number, job))
             .expect("BUG: detached workers never drop the job queue");
-        Ok(())
     }
+}
 
-    /// The task at `key` no longer waits for its job (an error was thrown
-    /// into it): the job runs to its end, and its result is dropped.
-    pub(crate) fn forget(&mut self, key: usize, id: TaskId) {
-        self.waiting.retain(|_, waiter| *waiter != (key, id));
-    }
+impl Source for Executor {
+    /// The waker fired; the results are looked at in `wake`, after every
+    /// poll: a result whose wake-up failed is still delivered.
+    fn ready(&mut self, _sub: usize) {}
 
-    /// Whether a task waits for a job: the loop must not call that a deadlock.
-    pub(crate) fn in_flight(&self) -> bool {
-        !self.waiting.is_empty()
-    }
-
-    /// The results that arrived, each with the task to resume and its answer.
-    pub(crate) fn finished(&mut self) -> Vec<(usize, TaskId, Resume)> {
-        let mut done = Vec::new();
+    fn wake(&mut self, trampoline: &mut Trampoline) {
         while let Ok((number, output)) = self.results.try_recv() {
-            // A job whose task stopped waiting (see `forget`): drop its result.
-            let Some((key, id)) = self.waiting.remove(&number) else {
+            let Some(parked) = self.waiting.remove(&number) else {
                 continue;
             };
             let resume = match output {
                 Ok(value) => Resume::Returned(Value::Boxed(Box::new(value as Box<dyn Any>))),
                 Err(message) => Resume::Failed(ErrorKind::Panicked(message).into()),
             };
-            done.push((key, id, resume));
+            // A task that stopped waiting (an error was thrown into it):
+            // its job ran to its end, and the result is dropped.
+            trampoline.wake_parked(parked, resume);
         }
-        done
+    }
+
+    fn has_waiters(&self) -> bool {
+        self.waiting.values().any(Parked::is_waiting)
+    }
+}
+
+/// `run_in_executor` is a system call: the job goes to the pool, and the
+/// task parks until its result is back.
+impl SystemCall for Job {
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume> {
+        let started = source(trampoline, Executor::new).and_then(|executor| {
+            let jobs = executor.borrow_mut().start()?.clone();
+            Ok((executor, jobs))
+        });
+        let (executor, jobs) = match started {
+            Ok(started) => started,
+            Err(error) => return Some(Resume::Failed(error.into())),
+        };
+        let parked = trampoline.park_with_ticket(key, TaskState::WaitingForIo("the thread pool"));
+        let mut executor = executor.borrow_mut();
+        let number = executor.next_job;
+        executor.next_job += 1;
+        executor.waiting.insert(number, parked);
+        executor.submit(number, *self, &jobs);
+        None
     }
 }
 
@@ -163,8 +176,8 @@ fn worker(jobs: &Mutex<Receiver<(u64, Job)>>, results: &Sender<(u64, Output)>, w
         let Ok((number, Job(job))) = next else {
             return;
         };
-        let output = catch_unwind(AssertUnwindSafe(job))
-            .map_err(|payload| crate::task::panic_message(payload.as_ref()));
+        let output =
+            catch_unwind(AssertUnwindSafe(job)).map_err(|payload| panic_message(payload.as_ref()));
         if results.send((number, output)).is_err() {
             return; // the scheduler is gone
         }
@@ -201,10 +214,7 @@ impl Co {
         T: Send + 'static,
     {
         let job = Job(Box::new(move || Box::new(work()) as Box<dyn Any + Send>));
-        match self
-            .yield_(crate::command::Command::RunInExecutor(Box::new(job)))
-            .await
-        {
+        match self.apply(job).await {
             Resume::Returned(value) => Ok(value.take()),
             resume => Err(thrown("run_in_executor", resume)),
         }

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::input::InputQueue;
+use crate::kernel::InputQueue;
 
 /// Input lines with their arrival times, for
 /// [`Scheduler::scripted`](crate::Scheduler::scripted).

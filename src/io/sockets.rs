@@ -15,28 +15,24 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 use mio::net::{TcpListener, TcpStream};
-use mio::{Interest, Registry, Token};
+use mio::{Interest, Registry};
 use slab::Slab;
 
-use crate::command::Resume;
-use crate::error::{Error, InputError};
-use crate::lines::DEFAULT_LINE_LIMIT;
-use crate::net::{Connection, Listener, NetOp, SocketId};
-use crate::task::TaskId;
-use crate::value::Value;
+use crate::io::lines::DEFAULT_LINE_LIMIT;
+use crate::io::source::{Reactor, Source};
+use crate::io::tcp::{Connection, Listener, NetOp, SocketId};
+use crate::kernel::{Error, InputError, Parked, Resume, TaskState, Trampoline, Value};
 
-/// The first mio token for sockets (0 is stdin, 1 the signal pipe, 2 the
-/// executor's waker). A socket's token is its slab key plus this.
-pub(crate) const FIRST_SOCKET: usize = 3;
+/// What a task parked on a socket shows in `ps`.
+const WAITING: TaskState = TaskState::WaitingForIo("a socket");
 
 /// Bytes asked of the kernel per `read(2)`.
 const CHUNK: usize = 16 * 1024;
 
 /// A task waiting on a socket, and what for.
 #[derive(Debug)]
-struct Parked {
-    key: usize,
-    id: TaskId,
+struct Waiter {
+    parked: Parked,
     op: NetOp,
 }
 
@@ -59,36 +55,44 @@ struct Socket {
     /// The current line passed the limit: drop bytes up to the next `\n`.
     skipping: bool,
     lines: u64,
-    reader: Option<Parked>,
-    writer: Option<Parked>,
+    reader: Option<Waiter>,
+    writer: Option<Waiter>,
 }
 
 /// Every open socket, and the handles dropped since the last look.
 #[derive(Debug)]
 pub(crate) struct Sockets {
     registry: Registry,
+    /// This source's number in the reactor, for its sockets' tokens.
+    index: usize,
     table: Slab<Socket>,
     next_generation: u64,
     /// Ids of handles dropped without `close`: closed at the next operation.
     dropped: Rc<RefCell<Vec<SocketId>>>,
     /// Tasks to wake that are not the one that issued the command.
-    woken: Vec<(usize, TaskId, Resume)>,
+    woken: Vec<(Parked, Resume)>,
 }
 
 impl Sockets {
-    pub(crate) fn new(registry: Registry) -> Self {
-        Sockets {
-            registry,
+    pub(crate) fn new(registry: &Registry, index: usize) -> io::Result<Self> {
+        Ok(Sockets {
+            registry: registry.try_clone()?,
+            index,
             table: Slab::new(),
             next_generation: 0,
             dropped: Rc::default(),
             woken: Vec::new(),
-        }
+        })
     }
 
     /// Carries out `op` for the task at `key`: `Some(answer)` at once, or
-    /// `None` when the task must park until the socket is ready.
-    pub(crate) fn start(&mut self, op: NetOp, key: usize, id: TaskId) -> Option<Resume> {
+    /// `None` when the task is parked until the socket is ready.
+    pub(crate) fn start(
+        &mut self,
+        op: NetOp,
+        trampoline: &mut Trampoline,
+        key: usize,
+    ) -> Option<Resume> {
         self.close_dropped();
         let socket = match op {
             NetOp::Listen(addr) => return Some(answer(self.listen(addr))),
@@ -100,78 +104,60 @@ impl Sockets {
             | NetOp::ReadExact(socket, _)
             | NetOp::WriteAll(socket, _) => socket,
         };
-        let mut parked = Parked { key, id, op };
+        let read_side = op.is_read_side();
         let entry = match self.table.get_mut(socket.key) {
             Some(entry) if entry.generation == socket.generation => entry,
             _ => return Some(closed()),
         };
-        let slot = if parked.op.is_read_side() {
-            &entry.reader
-        } else {
-            &entry.writer
-        };
-        if slot.is_some() {
-            return Some(busy(parked.op.is_read_side()));
+        match entry.slot(read_side) {
+            Some(waiter) if waiter.parked.is_waiting() => return Some(busy(read_side)),
+            Some(_) => entry.free(read_side),
+            None => {}
         }
-        if let NetOp::WriteAll(_, bytes) = &mut parked.op {
+        let mut op = op;
+        if let NetOp::WriteAll(_, bytes) = &mut op {
             entry.output.append(bytes);
         }
-        self.attempt(socket.key, parked)
+        match self.attempt(socket.key, &op) {
+            Ok(Some(resume)) => Some(resume),
+            Ok(None) => {
+                let parked = trampoline.park_with_ticket(key, WAITING);
+                *self.table[socket.key].slot_mut(read_side) = Some(Waiter { parked, op });
+                None
+            }
+            Err(error) => Some(self.failed(socket.key, &op, error)),
+        }
     }
 
-    /// mio says the socket with this token is ready: retry what waits on it.
-    pub(crate) fn ready(&mut self, token: Token) {
-        self.close_dropped();
-        let Some(key) = token.0.checked_sub(FIRST_SOCKET) else {
-            return;
-        };
-        let Some(socket) = self.table.get_mut(key) else {
-            return;
-        };
-        let parked = [socket.reader.take(), socket.writer.take()];
-        for parked in parked.into_iter().flatten() {
-            let (task, id) = (parked.key, parked.id);
-            if let Some(resume) = self.attempt(key, parked) {
-                self.woken.push((task, id, resume));
+    /// Retries what waits on the socket at `key`, now that mio says it is
+    /// ready; a waiter whose task has left (an error was thrown into it) is
+    /// dropped.
+    fn retry(&mut self, key: usize) {
+        for read_side in [true, false] {
+            let Some(socket) = self.table.get_mut(key) else {
+                return;
+            };
+            let Some(waiter) = socket.slot_mut(read_side).take() else {
+                continue;
+            };
+            if !waiter.parked.is_waiting() {
+                socket.free(read_side);
+                continue;
+            }
+            match self.attempt(key, &waiter.op) {
+                Ok(Some(resume)) => self.woken.push((waiter.parked, resume)),
+                Ok(None) => *self.table[key].slot_mut(read_side) = Some(waiter),
+                Err(error) => {
+                    let resume = self.failed(key, &waiter.op, error);
+                    self.woken.push((waiter.parked, resume));
+                }
             }
         }
     }
 
-    /// The task at `key` no longer waits on its socket (an error was thrown
-    /// into it): free the slot, so its next operation there is not "busy".
-    /// A scan of the table, but only for this rare case: readiness wake-ups
-    /// have taken their slot already.
-    pub(crate) fn forget(&mut self, key: usize, id: TaskId) {
-        let mine = |slot: &Option<Parked>| matches!(slot, Some(p) if (p.key, p.id) == (key, id));
-        for (_, socket) in self.table.iter_mut() {
-            if mine(&socket.reader) {
-                socket.reader = None;
-            }
-            if mine(&socket.writer) {
-                socket.writer = None;
-                socket.output.clear();
-            }
-        }
-    }
-
-    /// The tasks to wake: answered by a readiness event or a `close`.
-    pub(crate) fn take_woken(&mut self) -> Vec<(usize, TaskId, Resume)> {
-        std::mem::take(&mut self.woken)
-    }
-
-    /// Whether a task is parked on a socket: the loop must not call that a
-    /// deadlock. A scan of the table, only when the loop is about to sleep:
-    /// cheap for the hundreds of connections of the examples (a count kept
-    /// up to date by every slot change would make it O(1)).
-    pub(crate) fn has_waiters(&self) -> bool {
-        self.table
-            .iter()
-            .any(|(_, s)| s.reader.is_some() || s.writer.is_some())
-    }
-
-    /// Tries `parked.op` on the socket at `key`; parks it there on `WouldBlock`.
-    fn attempt(&mut self, key: usize, parked: Parked) -> Option<Resume> {
-        let outcome = match &parked.op {
+    /// Tries `op` on the socket at `key`: `Ok(None)` on `WouldBlock`.
+    fn attempt(&mut self, key: usize, op: &NetOp) -> io::Result<Option<Resume>> {
+        match op {
             NetOp::Accept(_) => self.accept(key),
             NetOp::Connected(_) => self.finish_connect(key),
             NetOp::ReadLine(_) => self.read_line(key),
@@ -180,25 +166,15 @@ impl Sockets {
             NetOp::Listen(_) | NetOp::Connect(_) | NetOp::Close(_) => {
                 unreachable!("BUG: listen, connect and close answer at once")
             }
-        };
-        match outcome {
-            Ok(Some(resume)) => Some(resume),
-            Ok(None) => {
-                let socket = &mut self.table[key];
-                if parked.op.is_read_side() {
-                    socket.reader = Some(parked);
-                } else {
-                    socket.writer = Some(parked);
-                }
-                None
-            }
-            Err(error) => {
-                if let NetOp::WriteAll(..) = parked.op {
-                    self.table[key].output.clear();
-                }
-                Some(Resume::Failed(error.into()))
-            }
         }
+    }
+
+    /// `op` failed: a failed write drops what was left to send.
+    fn failed(&mut self, key: usize, op: &NetOp, error: io::Error) -> Resume {
+        if let NetOp::WriteAll(..) = op {
+            self.table[key].output.clear();
+        }
+        Resume::Failed(error.into())
     }
 
     fn listen(&mut self, addr: SocketAddr) -> io::Result<Listener> {
@@ -221,7 +197,7 @@ impl Sockets {
 
     fn insert(&mut self, mut io: Io) -> io::Result<SocketId> {
         let entry = self.table.vacant_entry();
-        let token = Token(entry.key() + FIRST_SOCKET);
+        let token = Reactor::token(self.index, entry.key());
         let both = Interest::READABLE | Interest::WRITABLE;
         match &mut io {
             Io::Listening(listener) => {
@@ -393,8 +369,8 @@ impl Sockets {
             Io::Listening(listener) => self.registry.deregister(listener),
             Io::Stream(stream) => self.registry.deregister(stream),
         };
-        for parked in [socket.reader, socket.writer].into_iter().flatten() {
-            self.woken.push((parked.key, parked.id, closed()));
+        for waiter in [socket.reader, socket.writer].into_iter().flatten() {
+            self.woken.push((waiter.parked, closed()));
         }
     }
 
@@ -407,7 +383,57 @@ impl Sockets {
     }
 }
 
+impl Source for Sockets {
+    fn ready(&mut self, sub: usize) {
+        self.close_dropped();
+        self.retry(sub);
+    }
+
+    fn wake(&mut self, trampoline: &mut Trampoline) {
+        self.close_dropped();
+        for (parked, resume) in std::mem::take(&mut self.woken) {
+            trampoline.wake_parked(parked, resume);
+        }
+    }
+
+    /// A scan of the table, only when the loop is about to sleep: cheap for
+    /// the hundreds of connections of the examples (a count kept up to date
+    /// by every slot change would make it O(1)).
+    fn has_waiters(&self) -> bool {
+        self.table.iter().any(|(_, s)| {
+            [&s.reader, &s.writer]
+                .into_iter()
+                .flatten()
+                .any(|w| w.parked.is_waiting())
+        })
+    }
+}
+
 impl Socket {
+    fn slot(&self, read_side: bool) -> Option<&Waiter> {
+        if read_side {
+            self.reader.as_ref()
+        } else {
+            self.writer.as_ref()
+        }
+    }
+
+    fn slot_mut(&mut self, read_side: bool) -> &mut Option<Waiter> {
+        if read_side {
+            &mut self.reader
+        } else {
+            &mut self.writer
+        }
+    }
+
+    /// Empties a side whose waiter left: a writer's unsent bytes go with it.
+    fn free(&mut self, read_side: bool) {
+        *self.slot_mut(read_side) = None;
+        if !read_side {
+            self.output.clear();
+        }
+    }
+
     fn take_bytes(&mut self, mut bytes: &[u8]) {
         if self.skipping {
             match bytes.iter().position(|&b| b == b'\n') {

@@ -19,12 +19,12 @@ use mio::{Interest, Registry, Token};
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::AsFd;
 
-use crate::error::InputError;
-use crate::input::InputQueue;
-use crate::lines::{DEFAULT_LINE_LIMIT, LineSplitter};
+use crate::io::lines::{DEFAULT_LINE_LIMIT, LineSplitter};
+use crate::io::source::Reactor;
+use crate::kernel::{InputError, InputQueue};
 
 /// The mio token of standard input.
-pub(crate) const STDIN: Token = Token(0);
+pub(crate) const STDIN: Token = Reactor::loop_token(0);
 
 /// Bytes read per `read(2)`.
 const CHUNK: usize = 64 * 1024;

@@ -14,9 +14,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::rc::Rc;
 
-use crate::command::{Command, Resume};
-use crate::coroutine::{Co, thrown};
-use crate::error::Error;
+use crate::io::sockets::Sockets;
+use crate::io::source::{Source, source};
+use crate::kernel::{Co, Error, Resume, SystemCall, Trampoline, thrown};
 
 /// Which socket in the loop's table: a slab key, and a generation so a stale
 /// handle never reaches a socket that reused its key.
@@ -26,7 +26,7 @@ pub(crate) struct SocketId {
     pub(crate) generation: u64,
 }
 
-/// What a coroutine asks of the socket table (inside [`Command::Net`]).
+/// What a coroutine asks of the socket table (inside the `NetOp` system call).
 #[derive(Debug)]
 pub(crate) enum NetOp {
     /// Bind and listen; answered with a [`Listener`].
@@ -197,10 +197,26 @@ impl fmt::Debug for Connection {
     }
 }
 
+/// A socket operation is a system call: it carries itself out on the
+/// loop's socket table.
+impl SystemCall for NetOp {
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume> {
+        let sockets = match source(trampoline, Sockets::new) {
+            Ok(sockets) => sockets,
+            Err(error) => return Some(Resume::Failed(error.into())),
+        };
+        let mut sockets = sockets.borrow_mut();
+        let answer = sockets.start(*self, trampoline, key);
+        // Closing a socket answers the tasks that were waiting on it.
+        sockets.wake(trampoline);
+        answer
+    }
+}
+
 impl Co {
     /// Yields a socket operation; its failure becomes the `Err`.
     async fn net(&self, op: NetOp) -> Result<Resume, Error> {
-        match self.yield_(Command::Net(Box::new(op))).await {
+        match self.apply(op).await {
             Resume::Failed(error) => Err(error),
             resume => Ok(resume),
         }

@@ -1,15 +1,22 @@
 //! Callbacks the loop runs, and the wake-ups plain code asks for: the
 //! [`LoopHandle`] (`call_soon`, `call_later`, `call_next_tick`, `stop`) and the
-//! shared queues behind it.
+//! mailbox behind it.
 
 use std::cell::{Cell, RefCell};
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::task::TaskId;
+use super::command::{Resume, SystemCall};
+use super::coroutine::{Co, thrown};
+use super::error::Error;
+use super::report::{panic_message, report};
+use super::task::TaskId;
+use super::timers::Alarm;
+use super::trampoline::Trampoline;
+use super::value::Value;
+use super::wake::Parked;
 
 /// A callback the loop runs: a plain closure. Arguments are captured, so
 /// `functools.partial(add_ingredient, 'honey')` is just `move || add("honey")`.
@@ -18,23 +25,20 @@ pub(crate) type Callback = Box<dyn FnOnce()>;
 /// A request for the trampoline, left by plain code.
 #[derive(Debug)]
 pub(crate) enum Wake {
-    /// Wake this task, parked in a wait list, unless `token` says it has
-    /// already left the list (woken by its timeout, or cancelled).
-    Waiter {
-        key: usize,
-        id: TaskId,
-        token: Rc<Cell<bool>>,
-    },
+    /// Wake this task, parked in a wait list, unless it has already left
+    /// the list (woken by its timeout, or cancelled).
+    Waiter(Parked),
     /// Throw the error waiting in this task's completion into it.
     Throw { key: usize, id: TaskId },
 }
 
-/// The queues plain code fills and the scheduler drains.
+/// The queues plain code fills and the trampoline drains: the loop's
+/// mailbox.
 ///
 /// Plain code (a callback, `Queue::put_nowait`, `JoinHandle::cancel`) cannot
 /// touch the scheduler: it runs while the scheduler is busy. So it leaves
 /// requests here, in an `Rc` the scheduler and every handle hold, and
-/// the scheduler carries them out between task turns (`Trampoline::run_callbacks`):
+/// the trampoline carries them out between task turns ([`Trampoline::run_due`]):
 ///
 /// - `soon`: callbacks in FIFO order, run at the start of the next tick,
 ///   before the ready tasks get their turns;
@@ -42,10 +46,10 @@ pub(crate) enum Wake {
 ///   next task turn (the seed's `do_on_next_tick`, Node's `process.nextTick`);
 /// - `later`: callbacks with a delay; the delay counts from the tick that
 ///   picks the request up (at most one task turn late), then they wait in
-///   [`CallbackTimers`] by deadline like sleeping tasks;
+///   the deadline heap (`timers.rs`) like sleeping tasks;
 /// - `wakes`: tasks to wake from a wait list, or to throw an error into.
 #[derive(Default)]
-pub(crate) struct Shared {
+pub(crate) struct Mailbox {
     pub(crate) soon: RefCell<VecDeque<Callback>>,
     pub(crate) next_tick: RefCell<VecDeque<Callback>>,
     /// `next_tick` is not empty: one load to check after every task turn.
@@ -55,7 +59,7 @@ pub(crate) struct Shared {
     pub(crate) stopping: Cell<bool>,
 }
 
-impl Shared {
+impl Mailbox {
     /// Whether anything waits to be run or applied.
     pub(crate) fn has_work(&self) -> bool {
         !self.soon.borrow().is_empty()
@@ -85,9 +89,9 @@ impl Shared {
     }
 }
 
-impl fmt::Debug for Shared {
+impl fmt::Debug for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shared")
+        f.debug_struct("Mailbox")
             .field("soon", &self.soon.borrow().len())
             .field("next_tick", &self.next_tick.borrow().len())
             .field("later", &self.later.borrow().len())
@@ -101,9 +105,9 @@ impl fmt::Debug for Shared {
 pub(crate) fn run_reporting(callback: Callback) {
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback));
     if let Err(payload) = run {
-        crate::task::report(&format!(
+        report(&format!(
             "a callback panicked: {}",
-            crate::task::panic_message(payload.as_ref())
+            panic_message(payload.as_ref())
         ));
     }
 }
@@ -132,7 +136,7 @@ pub(crate) fn run_reporting(callback: Callback) {
 /// ```
 #[derive(Clone)]
 pub struct LoopHandle {
-    pub(crate) shared: Rc<Shared>,
+    pub(crate) mailbox: Rc<Mailbox>,
 }
 
 impl LoopHandle {
@@ -146,7 +150,7 @@ impl LoopHandle {
     /// scheduler.run_forever().unwrap();
     /// ```
     pub fn call_soon(&self, callback: impl FnOnce() + 'static) {
-        self.shared.soon.borrow_mut().push_back(Box::new(callback));
+        self.mailbox.soon.borrow_mut().push_back(Box::new(callback));
     }
 
     /// Runs `callback` once `delay` has passed. Callbacks due at the same
@@ -162,7 +166,7 @@ impl LoopHandle {
     /// assert_eq!(scheduler.clock().now(), Duration::from_secs(20));
     /// ```
     pub fn call_later(&self, delay: Duration, callback: impl FnOnce() + 'static) {
-        self.shared
+        self.mailbox
             .later
             .borrow_mut()
             .push((delay, Box::new(callback)));
@@ -185,11 +189,11 @@ impl LoopHandle {
     /// assert_eq!(*log.borrow(), ["next tick", "soon"]);
     /// ```
     pub fn call_next_tick(&self, callback: impl FnOnce() + 'static) {
-        self.shared
+        self.mailbox
             .next_tick
             .borrow_mut()
             .push_back(Box::new(callback));
-        self.shared.next_tick_pending.set(true);
+        self.mailbox.next_tick_pending.set(true);
     }
 
     /// Stops the loop once the current tick is over:
@@ -204,78 +208,76 @@ impl LoopHandle {
     /// scheduler.run_forever().unwrap();
     /// ```
     pub fn stop(&self) {
-        self.shared.stopping.set(true);
+        self.mailbox.stopping.set(true);
     }
 }
 
 impl fmt::Debug for LoopHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("LoopHandle").field(&self.shared).finish()
+        f.debug_tuple("LoopHandle").field(&self.mailbox).finish()
     }
 }
 
-/// Callbacks waiting for their deadline, earliest first, FIFO on ties.
-/// A `BinaryHeap` as for the sleeping tasks (`timers.rs`).
-#[derive(Default)]
-pub(crate) struct CallbackTimers {
-    heap: BinaryHeap<TimedCallback>,
-    next_seq: u64,
-}
-
-struct TimedCallback {
-    deadline: Duration,
-    seq: u64,
-    callback: Callback,
-}
-
-impl CallbackTimers {
-    pub(crate) fn insert(&mut self, deadline: Duration, callback: Callback) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(TimedCallback {
-            deadline,
-            seq,
-            callback,
-        });
-    }
-
-    pub(crate) fn next_deadline(&self) -> Option<Duration> {
-        self.heap.peek().map(|entry| entry.deadline)
-    }
-
-    /// The next callback due at or before `now`.
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Callback> {
-        if self.next_deadline()? > now {
-            return None;
+impl Trampoline {
+    /// Runs what is due this tick, before any task's turn: wakes the tasks
+    /// whose sleep or wait timed out, then runs the `call_soon` batch in FIFO
+    /// order followed by the `call_later` callbacks now due (each preceded
+    /// by any next-tick callbacks), then applies the wake-ups and throws they
+    /// and the tasks asked for. Callbacks queued during the batch wait for
+    /// the next tick, so a callback that requeues itself cannot starve the
+    /// tasks.
+    pub(crate) fn run_due(&mut self, now: Duration) {
+        let mailbox = self.mailbox.clone();
+        for (delay, callback) in mailbox.later.take() {
+            self.timers
+                .insert(now.saturating_add(delay), Alarm::Callback(callback));
         }
-        self.heap.pop().map(|entry| entry.callback)
+        let mut batch = mailbox.soon.take();
+        while let Some((seq, alarm)) = self.timers.pop_due(now) {
+            match alarm {
+                Alarm::Task { key, id } => self.ring(key, id, seq),
+                Alarm::Callback(callback) => batch.push_back(callback),
+            }
+        }
+        mailbox.run_next_ticks();
+        for callback in batch {
+            run_reporting(callback);
+            mailbox.run_next_ticks();
+        }
+        self.apply_wakes();
     }
 }
 
-impl fmt::Debug for CallbackTimers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CallbackTimers({} pending)", self.heap.len())
+/// The system call behind [`Co::loop_handle`].
+#[derive(Debug)]
+struct GetLoopHandle;
+
+impl SystemCall for GetLoopHandle {
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, _key: usize) -> Option<Resume> {
+        let handle = LoopHandle {
+            mailbox: trampoline.mailbox.clone(),
+        };
+        Some(Resume::Returned(Value::new(handle)))
     }
 }
 
-// Reversed on purpose: `BinaryHeap` is a max-heap, we want the earliest
-// deadline (then the lowest sequence number) on top.
-impl Ord for TimedCallback {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+impl Co {
+    /// A handle on the loop running this coroutine, to queue callbacks or
+    /// stop it (asyncio's `get_event_loop()` inside a coroutine).
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let mut scheduler = Scheduler::new().unwrap();
+    /// scheduler.spawn(Coroutine::new(|co| async move {
+    ///     co.loop_handle().await?.stop();
+    ///     Ok(())
+    /// }));
+    /// scheduler.run_forever().unwrap();
+    /// ```
+    pub async fn loop_handle(&self) -> Result<LoopHandle, Error> {
+        match self.apply(GetLoopHandle).await {
+            Resume::Returned(handle) => Ok(handle.take()),
+            resume => Err(thrown("loop_handle", resume)),
+        }
     }
 }
-
-impl PartialOrd for TimedCallback {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for TimedCallback {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-
-impl Eq for TimedCallback {}

@@ -1,34 +1,36 @@
 //! The commands a coroutine yields to the loop, and what it is resumed with.
 //!
-//! This is the whole language a coroutine speaks to the scheduler, as in the
-//! seed's coroutine `EventLoop` (yield `sleep_for_seconds`, yield `sys.stdin`,
-//! yield a generator) and PEP 342's Trampoline. The trampoline interprets
-//! every command in one `match` (`trampoline.rs`).
+//! This is the whole language a coroutine speaks to the trampoline, as in
+//! the seed's coroutine `EventLoop` (yield `sleep_for_seconds`, yield
+//! `sys.stdin`, yield a generator) and PEP 342's Trampoline. The kernel's own
+//! kinds are few; everything else (sockets, the thread pool, `ps`, streams)
+//! is a [`SystemCall`] that carries itself out, the way each of Beazley's
+//! pyos8 system calls has its own `handle()` and curio's traps are a table:
+//! the trampoline's `match` has one arm for all of them, and the kernel never
+//! names a socket.
 
+use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::callbacks::{LoopHandle, Shared};
-use crate::error::Error;
-use crate::executor::Job;
-use crate::frame::Frame;
-use crate::net::NetOp;
-use crate::snapshot::TaskInfo;
-use crate::stream::Slot;
-use crate::task::Completion;
-use crate::value::Value;
-use crate::waitlist::WaitList;
+use super::callbacks::Mailbox;
+use super::error::Error;
+use super::frame::Frame;
+use super::task::Completion;
+use super::trampoline::Trampoline;
+use super::value::Value;
+use super::waitlist::WaitList;
 
 /// What a coroutine asks of the loop. Built by the `co` handle's methods;
 /// users never write one by hand.
 #[derive(Debug)]
 pub(crate) enum Command {
+    /// Run this sub-coroutine on my task's stack and resume me with its result.
+    Call(Frame),
     /// Park me for this long; zero means "let the other ready tasks run first".
     Sleep(Nanos),
     /// Resume me with the next line of standard input, or its end.
     ReadLine,
-    /// Run this sub-coroutine on my task's stack and resume me with its result.
-    Call(Frame),
     /// Start this coroutine as a new task and resume me with its completion.
     Spawn(Frame),
     /// Resume me with this task's outcome once it has one.
@@ -37,24 +39,23 @@ pub(crate) enum Command {
     Now,
     /// Resume me with the time since the Unix epoch, by the loop's clock.
     UnixTime,
-    /// Do this with a socket; resume me when it is done (`net.rs`).
-    Net(Box<NetOp>),
-    /// Run this closure on the thread pool; resume me with its value
-    /// (`executor.rs`).
-    RunInExecutor(Box<Job>),
-    /// Resume me with a snapshot of every live task (`ps`).
-    Tasks,
     /// Park me on this wait list until plain code wakes me, or until the
     /// timeout passes (`waitlist.rs`). Resumed with `Woke` either way.
     Wait(Box<(WaitList, Option<Duration>)>),
-    /// Push the generator waiting in this stream slot on my stack and run
-    /// it until it emits a value or returns (`stream.rs`).
-    Next(Rc<Slot>),
-    /// I am a stream's generator and my value is in the slot: pop me off the
-    /// stack, back into the slot, and resume my consumer.
-    Emit(Rc<Slot>),
-    /// Resume me with a handle on the loop, for callbacks and `stop`.
-    LoopHandle,
+    /// Anything else: a system call of a layer above, which carries itself
+    /// out. (Boxed twice: a `Box<dyn>` is two words, the outer box makes it
+    /// one, so `Command` stays two words; system calls are the rare path.)
+    Apply(Box<Box<dyn SystemCall>>),
+}
+
+/// A command from a layer above the kernel: it carries itself out on the
+/// trampoline, for the task at `key`, through the kernel's own methods
+/// (park, wake, push, pop, the extensions), and answers like the kernel's
+/// commands do: `Some(resume)` resumes the task at once, `None` leaves it
+/// parked (or gone) until something wakes it.
+pub(crate) trait SystemCall: fmt::Debug {
+    /// Carries the call out.
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume>;
 }
 
 /// A duration in one word, whole nanoseconds, so a `Command` or a `Resume`
@@ -91,21 +92,18 @@ pub(crate) enum Resume {
     /// be read comes as `Failed`.)
     #[allow(clippy::box_collection)] // on purpose: one word, not three (see the size test)
     Line(Option<Box<String>>),
-    /// The sub-coroutine (or joined task) finished with this value.
+    /// The sub-coroutine (or joined task) finished with this value; or the
+    /// answer of a system call.
     Returned(Value),
     /// The sub-coroutine (or joined task) failed, or an error was thrown in:
     /// the `call` returns it as an `Err`.
     Failed(Error),
     /// The new task's completion, for its join handle.
-    Spawned(Box<(Rc<Completion>, Rc<Shared>)>),
+    Spawned(Box<(Rc<Completion>, Rc<Mailbox>)>),
     /// The clock reading asked for by `Now` or `UnixTime`.
     Now(Nanos),
-    /// The live tasks asked for by `Tasks`.
-    #[allow(clippy::box_collection)] // the same
-    Tasks(Box<Vec<TaskInfo>>),
-    /// The loop's handle, asked for by `LoopHandle`.
-    Handle(LoopHandle),
 }
+
 #[cfg(test)]
 mod tests {
     use std::mem::size_of;
@@ -123,6 +121,6 @@ mod tests {
 
     #[test]
     fn a_frame_is_one_word() {
-        assert_eq!(size_of::<crate::frame::Frame>(), size_of::<usize>());
+        assert_eq!(size_of::<crate::kernel::frame::Frame>(), size_of::<usize>());
     }
 }

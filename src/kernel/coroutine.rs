@@ -9,15 +9,14 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::rc::Rc;
 use std::time::Duration;
 
-use crate::command::{Command, Nanos, Resume};
-use crate::error::Error;
-use crate::frame::{Frame, Label};
-use crate::generator::Airlock;
-use crate::snapshot::TaskInfo;
-use crate::task::{Completion, TaskId};
+use super::command::{Command, Nanos, Resume, SystemCall};
+use super::error::Error;
+use super::frame::{Airlock, Frame};
+use super::label::Label;
+use super::task::JoinHandle;
+use super::waitlist::WaitList;
 
 /// A coroutine that will return a `T` or fail with an [`Error`].
 ///
@@ -133,13 +132,51 @@ pub struct Co {
 
 impl Co {
     /// Yields `command` and returns the future of what the coroutine is
-    /// resumed with: genawaiter's own (checked, see `generator.rs`), no
-    /// `async` layer of ours in between. genawaiter stores the command at
-    /// once, so this is only called inside the `async fn`s of `Co` (here, in
-    /// `net.rs`, ...), which run when awaited.
+    /// resumed with. This is where a command crosses genawaiter's *airlock*,
+    /// the one slot a generator and its driver share:
+    ///
+    /// 1. `yield_` puts the command in the airlock and returns a future;
+    /// 2. the body `.await`s it: the future sees the slot full and returns
+    ///    `Pending`, so the body's `async` block suspends right there;
+    /// 3. genawaiter's `resume` finds the command in the slot and hands it to
+    ///    the trampoline as `GeneratorState::Yielded(command)`;
+    /// 4. the trampoline answers with the next `resume(value)`: genawaiter
+    ///    puts the value in the slot and polls the body again; the future
+    ///    takes it out, and the `.await` returns it.
+    ///
+    /// genawaiter stores the command at once, so this is only called inside
+    /// the `async fn`s of `Co`, which run when awaited. The future is
+    /// genawaiter's own (checked, see `frame/block.rs`): no `async` layer of
+    /// ours in between.
     #[inline]
     pub(crate) fn yield_(&self, command: Command) -> impl Future<Output = Resume> + '_ {
         self.airlock.yield_(command)
+    }
+
+    /// Yields a system call of a layer above the kernel: the trampoline
+    /// applies it (`SystemCall::apply`) and resumes with its answer.
+    pub(crate) fn apply(
+        &self,
+        call: impl SystemCall + 'static,
+    ) -> impl Future<Output = Resume> + '_ {
+        let call: Box<dyn SystemCall> = Box::new(call);
+        self.yield_(Command::Apply(Box::new(call)))
+    }
+
+    /// Parks this task on `list` until plain code wakes it or `timeout`
+    /// passes; the caller checks its condition again either way.
+    pub(crate) async fn wait_on(
+        &self,
+        list: &WaitList,
+        timeout: Option<Duration>,
+    ) -> Result<(), Error> {
+        match self
+            .yield_(Command::Wait(Box::new((list.clone(), timeout))))
+            .await
+        {
+            Resume::Woke => Ok(()),
+            resume => Err(thrown("wait", resume)),
+        }
     }
 
     /// Runs `child` as a sub-coroutine on this task's stack and returns its
@@ -235,8 +272,8 @@ impl Co {
     pub async fn spawn<T: 'static>(&self, coroutine: Coroutine<T>) -> Result<JoinHandle<T>, Error> {
         match self.yield_(Command::Spawn(coroutine.into_frame())).await {
             Resume::Spawned(spawned) => {
-                let (completion, shared) = *spawned;
-                Ok(JoinHandle::new(completion, shared))
+                let (completion, mailbox) = *spawned;
+                Ok(JoinHandle::new(completion, mailbox))
             }
             resume => Err(thrown("spawn", resume)),
         }
@@ -294,32 +331,6 @@ impl Co {
     }
 }
 
-impl Co {
-    /// A snapshot of every live task, by id: its root label, its state and
-    /// its stack innermost first (this task shows as `running`). What the
-    /// demo's `ps` prints with [`ps_table`](crate::ps_table).
-    ///
-    /// ```
-    /// use trampoline::{Coroutine, Scheduler};
-    ///
-    /// fn inner() -> Coroutine<Vec<String>> {
-    ///     Coroutine::new(|co| async move {
-    ///         let tasks = co.tasks().await?;
-    ///         Ok(tasks[0].stack.iter().map(|l| l.to_string()).collect())
-    ///     })
-    /// }
-    /// let outer = Coroutine::new(|co| async move { co.call(inner()).await }).named("outer");
-    /// let stack = Scheduler::new().unwrap().run_until_complete(outer).unwrap();
-    /// assert_eq!(stack, ["inner", "outer"]);
-    /// ```
-    pub async fn tasks(&self) -> Result<Vec<TaskInfo>, Error> {
-        match self.yield_(Command::Tasks).await {
-            Resume::Tasks(tasks) => Ok(*tasks),
-            resume => Err(thrown("tasks", resume)),
-        }
-    }
-}
-
 impl fmt::Debug for Co {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Co")
@@ -332,70 +343,5 @@ pub(crate) fn thrown(command: &str, resume: Resume) -> Error {
     match resume {
         Resume::Failed(error) => error,
         other => panic!("BUG: the trampoline answered `{command}` with {other:?}"),
-    }
-}
-
-/// A spawned task, to [`Co::join`]. Dropping it detaches the task.
-pub struct JoinHandle<T> {
-    pub(crate) completion: Rc<Completion>,
-    pub(crate) returns: PhantomData<fn() -> T>,
-    /// The loop's queues, to ask it to throw into the task.
-    pub(crate) shared: Rc<crate::callbacks::Shared>,
-    /// `false` for the views done callbacks get: they never report.
-    pub(crate) owner: bool,
-}
-
-impl<T> JoinHandle<T> {
-    /// The task's id, as failure reports and traces show it.
-    ///
-    /// ```
-    /// use trampoline::{Coroutine, Scheduler};
-    /// let main = Coroutine::new(|co| async move {
-    ///     let task = co.spawn(Coroutine::new(|_co| async { Ok(()) })).await?;
-    ///     Ok(task.id().get())
-    /// });
-    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), 2);
-    /// ```
-    pub fn id(&self) -> TaskId {
-        self.completion.id
-    }
-
-    /// Whether the task has finished (returned, failed or panicked).
-    ///
-    /// ```
-    /// use trampoline::{Coroutine, Scheduler};
-    /// let main = Coroutine::new(|co| async move {
-    ///     let task = co.spawn(Coroutine::new(|_co| async { Ok(()) })).await?;
-    ///     let before = task.is_finished();
-    ///     co.sleep(std::time::Duration::ZERO).await?;
-    ///     Ok((before, task.is_finished()))
-    /// });
-    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), (false, true));
-    /// ```
-    pub fn is_finished(&self) -> bool {
-        self.completion.is_finished()
-    }
-}
-
-impl<T> fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JoinHandle({})", self.completion.id)
-    }
-}
-
-impl<T> Drop for JoinHandle<T> {
-    /// A task error nobody retrieved is reported, never silently dropped
-    /// (asyncio's "Task exception was never retrieved").
-    fn drop(&mut self) {
-        if !self.owner {
-            return;
-        }
-        if let Some(error) = self.completion.take_unretrieved_error() {
-            crate::task::report(&format!(
-                "task {}: error never retrieved: {}",
-                self.completion.id,
-                crate::task::describe(&error)
-            ));
-        }
     }
 }

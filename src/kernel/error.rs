@@ -1,11 +1,11 @@
-//! Errors, one enum per layer: what a coroutine can fail with ([`Error`]),
-//! what can go wrong with one line of input ([`InputError`]), and what can stop
-//! the loop itself ([`RunError`]).
+//! The kernel's errors: what a coroutine can fail with ([`Error`]), and what
+//! can go wrong with one line of input ([`InputError`]). What stops the loop
+//! itself is the event loop's (`RunError`).
 
 use std::fmt;
 use std::io;
 
-use crate::frame::Label;
+use super::label::Label;
 
 /// How many frames an error remembers on its way up; deeper chains keep the
 /// innermost frames and the outermost one, and count the rest.
@@ -234,30 +234,6 @@ pub enum InputError {
     /// Reading failed; input ends here.
     #[error("cannot read standard input")]
     Read(#[source] io::Error),
-}
-
-/// What stops the loop itself, as opposed to one task.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RunError {
-    /// Creating the poller or registering a source failed.
-    #[error("cannot set up the event loop")]
-    Setup(#[source] io::Error),
-    /// Waiting for events failed.
-    #[error("waiting for events failed")]
-    Poll(#[source] io::Error),
-    /// Every task waits for something that can no longer happen.
-    #[error("every task is blocked and nothing can wake them")]
-    Deadlock,
-    /// A signal asked the program to stop (SIGINT is 2, SIGTERM 15).
-    #[error("interrupted by signal {0}")]
-    Interrupted(i32),
-    /// The loop was stopped before the main coroutine finished.
-    #[error("the loop was stopped before the main coroutine finished")]
-    Stopped,
-    /// The main coroutine failed.
-    #[error("the main coroutine failed")]
-    Failed(#[source] Error),
 }
 
 #[cfg(test)]

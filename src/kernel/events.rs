@@ -1,30 +1,18 @@
-//! The event stream: what the scheduler does, told to observers.
+//! The event stream: what the trampoline does, told to observers.
 //!
-//! Everything that watches the loop is an [`Observer`] attached with
-//! [`Scheduler::observe`](crate::Scheduler::observe), like trio's
-//! `Instrument`s: the text trace ([`Trace`]), the Perfetto timeline
-//! ([`ChromeTrace`]), the loop's health ([`Stats`]) and the progress bar
-//! ([`Progress`]). With none attached, each event site costs one predictable
+//! Everything that watches the loop is an [`Observer`] of [`LoopEvent`]s,
+//! like trio's `Instrument`s; the observers themselves (a text trace, a
+//! Perfetto timeline, stats, a progress bar) live outside the kernel, in
+//! `observe/`. With none attached, each event site costs one predictable
 //! branch and no event is built.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-mod chrome;
-mod progress;
-mod stacks;
-mod stats;
-mod trace;
-
-pub use chrome::{ChromeTrace, DEFAULT_DEPTH};
-pub use progress::{Progress, ProgressHandle};
-pub use stats::{SLOW_STEP, Stats, StatsReport};
-pub use trace::Trace;
-
-use crate::error::Error;
-use crate::frame::Label;
-use crate::task::{TaskId, TaskState};
+use super::error::Error;
+use super::label::Label;
+use super::task::{TaskId, TaskState};
 
 /// Something the scheduler did. `at` (given alongside) is the loop's clock.
 #[derive(Debug)]

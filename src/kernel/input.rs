@@ -8,8 +8,8 @@
 
 use std::collections::VecDeque;
 
-use crate::error::InputError;
-use crate::task::TaskId;
+use super::error::InputError;
+use super::task::TaskId;
 
 /// One delivery: a line, a line that could not be read, or `None` at the end.
 pub(crate) type Delivery = Option<Result<String, InputError>>;

@@ -9,6 +9,8 @@
 use std::cell::RefCell;
 use std::io::Write;
 
+use super::error::Error;
+
 thread_local! {
     /// Where reports go while [`capture_reports`] runs on this thread.
     static SINK: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
@@ -61,9 +63,10 @@ impl Drop for Capture {
     }
 }
 
-/// Writes one report line: into the capture if one runs, else on stderr.
-/// A closed stderr is ignored; there is nowhere left to report to.
-pub(crate) fn write(line: &str) {
+/// Writes one line for the user, a task failure nobody else will see: into
+/// the capture if one runs, else on stderr. A closed stderr is ignored;
+/// there is nowhere left to report to.
+pub(crate) fn report(line: &str) {
     let captured = SINK.with(|sink| match &mut *sink.borrow_mut() {
         Some(lines) => {
             lines.push(line.to_string());
@@ -73,5 +76,27 @@ pub(crate) fn write(line: &str) {
     });
     if !captured {
         let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}
+
+/// An error with the frames it was thrown through: `boom (in fib(3) ← fib(5))`.
+pub(crate) fn describe(error: &Error) -> String {
+    let trace = error.trace_line();
+    if trace.is_empty() {
+        error.to_string()
+    } else {
+        format!("{error} (in {trace})")
+    }
+}
+
+/// What a panic said: its `&str` or `String` payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    match (
+        payload.downcast_ref::<&str>(),
+        payload.downcast_ref::<String>(),
+    ) {
+        (Some(s), _) => s.to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "a non-string panic payload".to_string(),
     }
 }

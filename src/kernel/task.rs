@@ -1,15 +1,20 @@
 //! A task: an id, the stack of suspended generators it is running, what it
-//! waits for, and the completion its join handle reads.
+//! waits for; and its completion, the part that outlives it, which its
+//! [`JoinHandle`] reads.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::marker::PhantomData;
 use std::num::NonZeroU64;
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::frame::{Frame, Label};
-use crate::tasks::Control;
-use crate::value::Outcome;
+use super::callbacks::{Callback, Mailbox};
+use super::error::Error;
+use super::frame::Frame;
+use super::label::Label;
+use super::report::{describe, report};
+use super::value::Outcome;
 
 /// A task's number, unique for the life of the scheduler (never reused), as
 /// failure reports and traces show it. The first task is 1.
@@ -45,7 +50,7 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// Where a task is, as `ps` would show it.
+/// Where a task is, as `ps` shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
     /// In the ready queue.
@@ -67,22 +72,86 @@ pub enum TaskState {
         /// The timeout's deadline.
         until: Option<Duration>,
     },
-    /// Parked until a socket is ready (accept, read, write, connect).
-    WaitingForSocket,
-    /// Parked until its closure has run on the thread pool.
-    WaitingForExecutor,
+    /// Parked until an IO source answers: `"a socket"`, `"the thread pool"`.
+    /// The kernel does not know what that is; the source that parked the
+    /// task says.
+    WaitingForIo(&'static str),
+}
+
+impl TaskState {
+    /// One word for what the task just did, as `--trace` prints it: `sleep`,
+    /// `read`, `join`, `wait`, `io`.
+    ///
+    /// ```
+    /// assert_eq!(trampoline::TaskState::WaitingForInput.verb(), "read");
+    /// ```
+    pub fn verb(&self) -> &'static str {
+        match self {
+            TaskState::Sleeping { .. } => "sleep",
+            TaskState::WaitingForInput => "read",
+            TaskState::Joining(_) => "join",
+            TaskState::Waiting { .. } => "wait",
+            TaskState::WaitingForIo(_) => "io",
+            TaskState::Ready | TaskState::Running => "park",
+        }
+    }
+
+    /// Why a task parked in this state is woken: `timer`, `a line arrived`,
+    /// `task 3 finished`.
+    ///
+    /// ```
+    /// let until = std::time::Duration::from_secs(3);
+    /// assert_eq!(trampoline::TaskState::Sleeping { until }.wake_reason(), "timer");
+    /// ```
+    pub fn wake_reason(&self) -> String {
+        match self {
+            TaskState::Sleeping { .. } => "timer".to_string(),
+            TaskState::WaitingForInput => "a line arrived".to_string(),
+            TaskState::Joining(other) => format!("task {other} finished"),
+            TaskState::Waiting { .. } => "woken".to_string(),
+            TaskState::WaitingForIo(what) => format!("{what} answered"),
+            TaskState::Ready | TaskState::Running => "woken".to_string(),
+        }
+    }
+}
+
+/// As `ps` shows it: `ready`, `running`, `sleeping until 9.000`,
+/// `waiting for input`, `joining task 3`, `waiting for a socket`.
+///
+/// ```
+/// use trampoline::TaskState;
+/// let until = std::time::Duration::from_secs(9);
+/// assert_eq!(TaskState::Sleeping { until }.to_string(), "sleeping until 9.000");
+/// ```
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskState::Ready => f.write_str("ready"),
+            TaskState::Running => f.write_str("running"),
+            TaskState::Sleeping { until } => {
+                write!(f, "sleeping until {:.3}", until.as_secs_f64())
+            }
+            TaskState::WaitingForInput => f.write_str("waiting for input"),
+            TaskState::Joining(task) => write!(f, "joining task {task}"),
+            TaskState::Waiting { until: None } => f.write_str("waiting on a wait list"),
+            TaskState::Waiting { until: Some(until) } => {
+                write!(f, "waiting on a wait list until {:.3}", until.as_secs_f64())
+            }
+            TaskState::WaitingForIo(what) => write!(f, "waiting for {what}"),
+        }
+    }
 }
 
 /// A live task: its stack of suspended generators, innermost last.
 ///
 /// Invariant: a live task's stack is never empty. The root frame is pushed at
-/// spawn, and the task is removed from the scheduler when its root returns.
+/// spawn, and the task is removed from the trampoline when its root returns.
 #[derive(Debug)]
 pub(crate) struct Task {
     pub(crate) id: TaskId,
     pub(crate) stack: Vec<Frame>,
     pub(crate) state: TaskState,
-    pub(crate) completion: std::rc::Rc<Completion>,
+    pub(crate) completion: Rc<Completion>,
     /// The sequence number of the task's live timer entry. An entry with
     /// another number is stale (the task was woken another way, by a cancel
     /// say, and may be asleep again until the same instant) and is ignored.
@@ -96,9 +165,10 @@ impl Task {
     }
 }
 
-/// Where a task's outcome waits for whoever joins it. Shared (`Rc`) between
-/// the scheduler and the task's [`JoinHandle`](crate::JoinHandle).
-#[derive(Debug)]
+/// The part of a task that outlives it: its outcome, waiting for whoever
+/// joins it, and what plain code asked of it (an error to throw in, done
+/// callbacks). Shared (`Rc`) between the trampoline and the task's
+/// [`JoinHandle`]s.
 pub(crate) struct Completion {
     pub(crate) id: TaskId,
     pub(crate) label: Label,
@@ -106,19 +176,38 @@ pub(crate) struct Completion {
     finished: Cell<bool>,
     /// The task parked in `join` on this one, if any.
     pub(crate) joiner: Cell<Option<(usize, TaskId)>>,
-    /// Cancel, throw, done callbacks, retrieval (`tasks.rs`).
-    pub(crate) control: Control,
+    /// The task's slab key, for wake requests. (`u32` keeps the flags and the
+    /// key in one word: every task carries a completion.)
+    pub(crate) key: u32,
+    /// It finished with `Cancelled`.
+    pub(crate) cancelled: Cell<bool>,
+    /// Its error was seen (read, joined or reported): report it no more.
+    pub(crate) retrieved: Cell<bool>,
+    /// Boxed on first use: most tasks never get a throw or a callback.
+    requests: Cell<Option<Box<Requests>>>,
+}
+
+/// What plain code asked of a task.
+#[derive(Default)]
+struct Requests {
+    /// The error to throw in at the next chance (`throw.rs`).
+    throw: Option<Error>,
+    /// Run when the task finishes, in the order added.
+    callbacks: Vec<Callback>,
 }
 
 impl Completion {
-    pub(crate) fn new(id: TaskId, label: Label, control: Control) -> Self {
+    pub(crate) fn new(id: TaskId, label: Label, key: usize) -> Self {
         Completion {
             id,
             label,
             outcome: RefCell::new(None),
             finished: Cell::new(false),
             joiner: Cell::new(None),
-            control,
+            key: u32::try_from(key).expect("BUG: more than 2^32 live tasks"),
+            cancelled: Cell::new(false),
+            retrieved: Cell::new(false),
+            requests: Cell::new(None),
         }
     }
 
@@ -141,8 +230,8 @@ impl Completion {
     /// marks it seen: it is reported once, whoever asks first.
     pub(crate) fn take_unretrieved_error(&self) -> Option<Error> {
         let mut outcome = self.outcome.borrow_mut();
-        let unseen = matches!(&*outcome, Some(Err(e)) if !e.is_cancelled())
-            && !self.control.retrieved.replace(true);
+        let unseen =
+            matches!(&*outcome, Some(Err(e)) if !e.is_cancelled()) && !self.retrieved.replace(true);
         match outcome.take() {
             Some(Err(error)) if unseen => Some(error),
             other => {
@@ -151,32 +240,151 @@ impl Completion {
             }
         }
     }
-}
 
-/// What a panic said: its `&str` or `String` payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    match (
-        payload.downcast_ref::<&str>(),
-        payload.downcast_ref::<String>(),
-    ) {
-        (Some(s), _) => s.to_string(),
-        (_, Some(s)) => s.clone(),
-        _ => "a non-string panic payload".to_string(),
+    /// Runs `f` on the requests, boxing them if this is their first use.
+    fn with_requests<R>(&self, f: impl FnOnce(&mut Requests) -> R) -> R {
+        let mut requests = self.requests.take().unwrap_or_default();
+        let result = f(&mut requests);
+        self.requests.set(Some(requests));
+        result
+    }
+
+    /// Runs `f` on the requests if there are any (no allocation).
+    #[inline]
+    fn if_requests<R: Default>(&self, f: impl FnOnce(&mut Requests) -> R) -> R {
+        match self.requests.take() {
+            None => R::default(),
+            Some(mut requests) => {
+                let result = f(&mut requests);
+                self.requests.set(Some(requests));
+                result
+            }
+        }
+    }
+
+    /// Leaves `error` to be thrown in; `false` if one already waits (the
+    /// first is kept).
+    pub(crate) fn set_throw(&self, error: Error) -> bool {
+        self.with_requests(|requests| match requests.throw {
+            Some(_) => false,
+            None => {
+                requests.throw = Some(error);
+                true
+            }
+        })
+    }
+
+    /// The error waiting to be thrown in, if any.
+    #[inline]
+    pub(crate) fn take_throw(&self) -> Option<Error> {
+        self.if_requests(|requests| requests.throw.take())
+    }
+
+    /// Whether done callbacks wait for the task to finish.
+    pub(crate) fn has_callbacks(&self) -> bool {
+        self.if_requests(|requests| !requests.callbacks.is_empty())
+    }
+
+    pub(crate) fn push_callback(&self, callback: Callback) {
+        self.with_requests(|requests| requests.callbacks.push(callback));
+    }
+
+    pub(crate) fn take_callbacks(&self) -> Vec<Callback> {
+        self.if_requests(|requests| std::mem::take(&mut requests.callbacks))
+    }
+
+    /// Runs `hook` when the task finishes (at once if it has).
+    pub(crate) fn on_done(&self, hook: Callback) {
+        if self.is_finished() {
+            hook();
+        } else {
+            self.push_callback(hook);
+        }
     }
 }
 
-/// An error with the frames it was thrown through: `boom (in fib(3) ← fib(5))`.
-pub(crate) fn describe(error: &Error) -> String {
-    let trace = error.trace_line();
-    if trace.is_empty() {
-        error.to_string()
-    } else {
-        format!("{error} (in {trace})")
+impl fmt::Debug for Completion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Completion")
+            .field("id", &self.id)
+            .field("label", &self.label)
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
     }
 }
 
-/// Writes one line on stderr for the user: a task failure nobody else will see
-/// (or into [`capture_reports`](crate::capture_reports) in a test).
-pub(crate) fn report(line: &str) {
-    crate::report::write(line);
+/// A spawned task, to [`Co::join`](crate::Co::join). Dropping it detaches the
+/// task. What else plain code can do with it (cancel, throw, look at its
+/// result, done callbacks) is the toolkit's (`toolkit/handle.rs`).
+pub struct JoinHandle<T> {
+    pub(crate) completion: Rc<Completion>,
+    pub(crate) returns: PhantomData<fn() -> T>,
+    /// The loop's mailbox, to ask it to throw into the task.
+    pub(crate) mailbox: Rc<Mailbox>,
+    /// `false` for the views done callbacks get: they never report.
+    pub(crate) owner: bool,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(completion: Rc<Completion>, mailbox: Rc<Mailbox>) -> Self {
+        JoinHandle {
+            completion,
+            returns: PhantomData,
+            mailbox,
+            owner: true,
+        }
+    }
+
+    /// The task's id, as failure reports and traces show it.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let task = co.spawn(Coroutine::new(|_co| async { Ok(()) })).await?;
+    ///     Ok(task.id().get())
+    /// });
+    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), 2);
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.completion.id
+    }
+
+    /// Whether the task has finished (returned, failed or panicked).
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let task = co.spawn(Coroutine::new(|_co| async { Ok(()) })).await?;
+    ///     let before = task.is_finished();
+    ///     co.sleep(std::time::Duration::ZERO).await?;
+    ///     Ok((before, task.is_finished()))
+    /// });
+    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), (false, true));
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.completion.is_finished()
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JoinHandle({})", self.completion.id)
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    /// A task error nobody retrieved is reported, never silently dropped
+    /// (asyncio's "Task exception was never retrieved").
+    fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
+        if let Some(error) = self.completion.take_unretrieved_error() {
+            report(&format!(
+                "task {}: error never retrieved: {}",
+                self.completion.id,
+                describe(&error)
+            ));
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Sleeping tasks by deadline.
+//! Deadlines: the sleeping tasks and the delayed callbacks, in one heap.
 //!
 //! A `BinaryHeap` is enough here: inserting and popping are O(log n), and a
 //! million sleepers cost one small entry each. tokio uses a hierarchical timer
@@ -15,10 +15,29 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::time::Duration;
 
-use crate::task::TaskId;
+use super::callbacks::Callback;
+use super::task::TaskId;
 
-/// The tasks parked in `sleep`, earliest deadline first; equal deadlines in
-/// the order they were set (FIFO), thanks to a sequence number.
+/// What happens at a deadline: a task wakes (from `sleep`, or a wait's
+/// timeout), or a `call_later` callback runs.
+pub(crate) enum Alarm {
+    /// Wake the task at this slab key, if it is still this task.
+    Task { key: usize, id: TaskId },
+    /// Run this callback.
+    Callback(Callback),
+}
+
+impl std::fmt::Debug for Alarm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Alarm::Task { id, .. } => write!(f, "wake task {id}"),
+            Alarm::Callback(_) => f.write_str("callback"),
+        }
+    }
+}
+
+/// Alarms by deadline, earliest first; equal deadlines in the order they
+/// were set (FIFO), thanks to a sequence number.
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
     /// Entries in (deadline, seq) order, each no earlier than the one before.
@@ -28,25 +47,44 @@ pub(crate) struct Timers {
     next_seq: u64,
 }
 
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug)]
 struct Entry {
     deadline: Duration,
     seq: u64,
-    key: usize,
-    id: TaskId,
+    alarm: Alarm,
 }
 
+// Entries are ordered by deadline, then by sequence number: never equal.
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+    }
+}
+
+impl Eq for Entry {}
+
 impl Timers {
-    /// Parks the task at `key` (whose id is `id`) until `deadline`.
-    /// Returns the entry's sequence number, which `pop_due` gives back.
-    pub(crate) fn insert(&mut self, deadline: Duration, key: usize, id: TaskId) -> u64 {
+    /// Sets `alarm` for `deadline`. Returns the entry's sequence number,
+    /// which `pop_due` gives back.
+    pub(crate) fn insert(&mut self, deadline: Duration, alarm: Alarm) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let entry = Entry {
             deadline,
             seq,
-            key,
-            id,
+            alarm,
         };
         match self.sorted.back() {
             Some(last) if last.deadline > deadline => self.heap.push(Reverse(entry)),
@@ -69,18 +107,22 @@ impl Timers {
         self.first().map(|entry| entry.deadline)
     }
 
-    /// Removes and returns the next task whose deadline is at or before `now`,
-    /// with that deadline (to tell a stale entry from the task's current one).
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(usize, TaskId, u64)> {
+    /// Removes and returns the next alarm whose deadline is at or before
+    /// `now`, with its sequence number (to tell a stale task entry from the
+    /// task's current one).
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(u64, Alarm)> {
         let first = self.first().filter(|entry| entry.deadline <= now)?;
-        let from_queue = self.sorted.front() == Some(first);
+        let from_queue = self
+            .sorted
+            .front()
+            .is_some_and(|front| front.seq == first.seq);
         let entry = if from_queue {
             self.sorted.pop_front()
         } else {
             self.heap.pop().map(|Reverse(entry)| entry)
         };
         let entry = entry.expect("BUG: the entry just looked at is there");
-        Some((entry.key, entry.id, entry.seq))
+        Some((entry.seq, entry.alarm))
     }
 }
 
@@ -88,17 +130,30 @@ impl Timers {
 mod tests {
     use super::*;
 
+    fn wake(key: usize) -> Alarm {
+        Alarm::Task {
+            key,
+            id: TaskId::first(),
+        }
+    }
+
+    fn key((_, alarm): (u64, Alarm)) -> usize {
+        match alarm {
+            Alarm::Task { key, .. } => key,
+            Alarm::Callback(_) => usize::MAX,
+        }
+    }
+
     #[test]
     fn equal_deadlines_pop_in_insertion_order_and_late_ones_wait() {
         let mut timers = Timers::default();
-        let id = TaskId::first();
         let second = Duration::from_secs(1);
-        timers.insert(second * 2, 9, id);
-        timers.insert(second, 3, id);
-        timers.insert(second, 1, id);
-        timers.insert(second, 2, id);
+        timers.insert(second * 2, wake(9));
+        timers.insert(second, wake(3));
+        timers.insert(second, wake(1));
+        timers.insert(second, wake(2));
         let due: Vec<usize> = std::iter::from_fn(|| timers.pop_due(second))
-            .map(|(k, _, _)| k)
+            .map(key)
             .collect();
         assert_eq!(due, [3, 1, 2]);
         assert_eq!(timers.next_deadline(), Some(second * 2));
@@ -107,7 +162,6 @@ mod tests {
     #[test]
     fn in_order_and_out_of_order_deadlines_pop_in_one_order() {
         let mut timers = Timers::default();
-        let id = TaskId::first();
         let ms = Duration::from_millis(1);
         // Keys are the order they must come out in.
         for (deadline, key) in [
@@ -120,12 +174,12 @@ mod tests {
             (2, 1),
             (7, 6),
         ] {
-            timers.insert(ms * deadline, key, id);
+            timers.insert(ms * deadline, wake(key));
         }
         assert_eq!(timers.next_deadline(), Some(ms));
-        assert_eq!(timers.pop_due(ms * 4).map(|(k, _, _)| k), Some(0));
+        assert_eq!(timers.pop_due(ms * 4).map(key), Some(0));
         let due: Vec<usize> = std::iter::from_fn(|| timers.pop_due(ms * 100))
-            .map(|(k, _, _)| k)
+            .map(key)
             .collect();
         assert_eq!(due, [1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(timers.next_deadline(), None);

@@ -6,30 +6,34 @@
 //! it and resume the caller with its value, or throw its error into the
 //! caller. The stack is a `Vec`, so a chain a million calls deep costs no
 //! native stack at all.
+//!
+//! Read [`Trampoline::run_turn`] and [`Trampoline::interpret`] first: they are
+//! the core step, on one screen. Each command kind has one method below
+//! them, in the order of the `match`.
 
-use std::collections::VecDeque;
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::rc::Rc;
-use std::time::Instant;
+use std::rc::{Rc, Weak};
+use std::time::{Duration, Instant};
 
 use genawaiter::GeneratorState;
 use slab::Slab;
 
-use crate::clock::Clock;
-use crate::command::{Command, Nanos, Resume};
-use crate::error::{Error, ErrorKind};
-use crate::executor::{Executor, Job};
-use crate::frame::Frame;
-use crate::input::{Delivery, InputQueue};
-use crate::loop_control::LoopControl;
-use crate::net::NetOp;
-use crate::observe::{LoopEvent, Observers};
-use crate::snapshot::snapshot;
-use crate::sockets::Sockets;
-use crate::task::{Completion, Task, TaskId, TaskState, describe, report};
-use crate::tasks::Control;
-use crate::timers::Timers;
-use crate::value::Outcome;
+use super::callbacks::Mailbox;
+use super::clock::Clock;
+use super::command::{Command, Nanos, Resume};
+use super::error::{Error, ErrorKind};
+use super::events::{LoopEvent, Observers};
+use super::extensions::Extensions;
+use super::frame::Frame;
+use super::input::InputQueue;
+use super::report::{describe, panic_message, report};
+use super::task::{Completion, Task, TaskId, TaskState};
+use super::timers::{Alarm, Timers};
+use super::value::Outcome;
+use super::waitlist::WaitList;
+use super::wake::line;
 
 /// How many generator resumes a task may make before the next ready task gets
 /// its turn (and the loop checks its timers and IO). Large enough that the
@@ -43,33 +47,175 @@ pub(crate) struct Trampoline {
     pub(crate) tasks: Slab<Task>,
     /// Tasks ready to run, each with the value it will be resumed with.
     pub(crate) ready: VecDeque<(usize, Resume)>,
+    /// Sleeping tasks and delayed callbacks, by deadline.
     pub(crate) timers: Timers,
     pub(crate) input: InputQueue,
     pub(crate) clock: Clock,
     pub(crate) observers: Observers,
-    /// Callbacks, wake-ups from plain code, cancellation (`loop_control.rs`).
-    pub(crate) control: LoopControl,
-    pub(crate) sockets: Sockets,
-    pub(crate) executor: Executor,
+    /// What plain code asks of the loop: callbacks, wake-ups, throws, stop.
+    pub(crate) mailbox: Rc<Mailbox>,
+    /// The "still waiting" flag of every task parked with a ticket
+    /// (`wake.rs`), to tear when it leaves by another door.
+    pub(crate) tickets: HashMap<TaskId, Rc<Cell<bool>>>,
+    /// Finished tasks that failed while a handle was alive: checked for
+    /// never-retrieved errors when the loop is dropped.
+    pub(crate) failed: Vec<Weak<Completion>>,
+    /// What the layers above keep in the loop (the socket table, the pool).
+    pub(crate) extensions: Extensions,
     next_id: TaskId,
 }
 
 impl Trampoline {
-    /// `registry` is the scheduler's poller: sockets and the executor's
-    /// waker register with it.
-    pub(crate) fn new(clock: Clock, registry: &mio::Registry) -> std::io::Result<Self> {
-        Ok(Trampoline {
+    pub(crate) fn new(clock: Clock) -> Self {
+        Trampoline {
             tasks: Slab::new(),
             ready: VecDeque::new(),
             timers: Timers::default(),
             input: InputQueue::default(),
             clock,
             observers: Observers::default(),
-            control: LoopControl::default(),
-            sockets: Sockets::new(registry.try_clone()?),
-            executor: Executor::new(registry)?,
+            mailbox: Rc::default(),
+            tickets: HashMap::new(),
+            failed: Vec::new(),
+            extensions: Extensions::default(),
             next_id: TaskId::first(),
-        })
+        }
+    }
+
+    /// Runs the task at `key`, resumed with `resume`, until it parks, finishes
+    /// or has used its turn. This `for` loop is the trampoline.
+    pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
+        self.tasks[key].state = TaskState::Running;
+        let id = self.tasks[key].id;
+        self.emit(|| LoopEvent::Resumed { task: id });
+        if let Some(error) = self.tasks[key].completion.take_throw() {
+            resume = match self.throw_at_turn_start(key, resume, error) {
+                Some(thrown) => thrown,
+                None => return,
+            };
+        }
+        for _ in 0..STEPS_PER_TURN {
+            let next = match self.resume_top(key, resume) {
+                Ok(GeneratorState::Yielded(command)) => self.interpret(key, command),
+                Ok(GeneratorState::Complete(outcome)) => self.pop(key, outcome),
+                Err(panic) => self.panicked(key, panic),
+            };
+            match next {
+                Some(value) => resume = value,
+                None => return,
+            }
+        }
+        self.make_ready(key, resume);
+    }
+
+    /// Carries out one command. `Some(value)`: resume the task at once with
+    /// it. `None`: the task is parked (or gone) until something wakes it.
+    #[inline]
+    fn interpret(&mut self, key: usize, command: Command) -> Option<Resume> {
+        match command {
+            Command::Call(frame) => self.call(key, frame),
+            Command::Sleep(duration) => self.sleep(key, duration),
+            Command::ReadLine => self.read_line(key),
+            Command::Spawn(root) => self.spawn_task(root),
+            Command::Join(completion) => self.join(key, completion),
+            Command::Now => self.now(),
+            Command::UnixTime => self.unix_time(),
+            Command::Wait(wait) => self.wait(key, *wait),
+            Command::Apply(call) => (*call).apply(self, key),
+        }
+    }
+
+    /// Resumes the task's top generator until it yields or completes.
+    /// A panic is caught here: it fails this task, not the loop.
+    #[inline]
+    fn resume_top(&mut self, key: usize, resume: Resume) -> std::thread::Result<Step> {
+        let timed = self.observers.times_steps().then(Instant::now);
+        let top = self.tasks[key]
+            .stack
+            .last_mut()
+            .expect("BUG: a live task's stack is never empty");
+        let step = catch_unwind(AssertUnwindSafe(|| top.resume(resume)));
+        if let Some(started) = timed {
+            self.stepped(key, started.elapsed());
+        }
+        step
+    }
+
+    /// `Call`: push the sub-coroutine; it starts at once.
+    #[inline]
+    fn call(&mut self, key: usize, frame: Frame) -> Option<Resume> {
+        self.push(key, frame);
+        Some(Resume::Start)
+    }
+
+    /// `Sleep`: park on the timer heap. Zero means "after the other ready
+    /// tasks": back of the ready queue.
+    fn sleep(&mut self, key: usize, duration: Nanos) -> Option<Resume> {
+        let duration = duration.duration();
+        if duration.is_zero() {
+            self.make_ready(key, Resume::Woke);
+            return None;
+        }
+        let until = self.clock.now().saturating_add(duration);
+        let id = self.tasks[key].id;
+        self.tasks[key].timer = self.timers.insert(until, Alarm::Task { key, id });
+        self.park(key, TaskState::Sleeping { until });
+        None
+    }
+
+    /// `ReadLine`: a buffered line at once, else park until one comes.
+    fn read_line(&mut self, key: usize) -> Option<Resume> {
+        if let Some(delivery) = self.input.take() {
+            return Some(line(delivery));
+        }
+        self.input.wait(key, self.tasks[key].id);
+        self.park(key, TaskState::WaitingForInput);
+        None
+    }
+
+    /// `Spawn`: a new task; the spawner goes on at once with its completion.
+    fn spawn_task(&mut self, root: Frame) -> Option<Resume> {
+        let completion = self.spawn(root);
+        Some(Resume::Spawned(Box::new((
+            completion,
+            self.mailbox.clone(),
+        ))))
+    }
+
+    /// `Join`: the task's outcome at once if it has one, else park until it
+    /// finishes (`finish` resumes the joiner).
+    fn join(&mut self, key: usize, completion: Rc<Completion>) -> Option<Resume> {
+        let id = self.tasks[key].id;
+        if completion.id == id {
+            let message = format!("task {id} cannot join itself: it would wait forever");
+            return Some(Resume::Failed(Error::msg(message)));
+        }
+        if let Some(outcome) = completion.take() {
+            return Some(answer(outcome));
+        }
+        completion.joiner.set(Some((key, id)));
+        self.park(key, TaskState::Joining(completion.id));
+        None
+    }
+
+    /// `Now`: the loop's clock.
+    fn now(&self) -> Option<Resume> {
+        Some(Resume::Now(Nanos::new(self.clock.now())))
+    }
+
+    /// `UnixTime`: the time since the Unix epoch, by the loop's clock.
+    fn unix_time(&self) -> Option<Resume> {
+        Some(Resume::Now(Nanos::new(self.clock.unix_time())))
+    }
+
+    /// `Wait`: park on a wait list (`wake.rs`).
+    fn wait(
+        &mut self,
+        key: usize,
+        (list, timeout): (WaitList, Option<Duration>),
+    ) -> Option<Resume> {
+        self.park_on(key, &list, timeout);
+        None
     }
 
     /// Creates a task whose stack is `root` and queues it.
@@ -77,8 +223,7 @@ impl Trampoline {
         let id = self.next_id;
         self.next_id = id.next();
         let label = root.label();
-        let control = Control::new(self.tasks.vacant_key());
-        let completion = Rc::new(Completion::new(id, label, control));
+        let completion = Rc::new(Completion::new(id, label, self.tasks.vacant_key()));
         let key = self.tasks.insert(Task {
             id,
             stack: vec![root],
@@ -91,147 +236,37 @@ impl Trampoline {
         completion
     }
 
-    /// Runs the task at `key`, resumed with `resume`, until it parks, finishes
-    /// or has used its turn.
-    pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
-        self.tasks[key].state = TaskState::Running;
-        let id = self.tasks[key].id;
-        self.emit(|| LoopEvent::Resumed { task: id });
-        if let Some(error) = self.tasks[key].completion.control.take_throw() {
-            match self.throw_at_turn_start(key, resume, error) {
-                Some(thrown) => resume = thrown,
-                None => return,
-            }
-        }
-        for _ in 0..STEPS_PER_TURN {
-            let task = &mut self.tasks[key];
-            let top = task
-                .stack
-                .last_mut()
-                .expect("BUG: a live task's stack is never empty");
-            let timed = self.observers.times_steps().then(Instant::now);
-            let step = catch_unwind(AssertUnwindSafe(|| top.resume(resume)));
-            if let Some(started) = timed {
-                self.stepped(key, started.elapsed());
-            }
-            let next = match step {
-                Ok(GeneratorState::Yielded(command)) => self.interpret(key, command),
-                Ok(GeneratorState::Complete(outcome)) => self.pop(key, outcome),
-                Err(payload) => {
-                    self.panicked(key, payload);
-                    None
-                }
-            };
-            match next {
-                Some(value) => resume = value,
-                None => return,
-            }
-        }
-        self.tasks[key].state = TaskState::Ready;
-        self.ready.push_back((key, resume));
+    /// Pushes `frame` on the task's stack, to be resumed next.
+    #[inline]
+    pub(crate) fn push(&mut self, key: usize, frame: Frame) {
+        let task = &mut self.tasks[key];
+        let (id, label) = (task.id, frame.label());
+        task.stack.push(frame);
+        let depth = task.stack.len();
+        self.emit(|| LoopEvent::Called {
+            task: id,
+            label,
+            depth,
+        });
     }
 
-    /// Carries out one command. `Some(value)`: resume the task at once with
-    /// it. `None`: the task is parked (or gone) until something wakes it.
-    fn interpret(&mut self, key: usize, command: Command) -> Option<Resume> {
-        let id = self.tasks[key].id;
-        match command {
-            Command::Call(frame) => {
-                let stack = &mut self.tasks[key].stack;
-                stack.push(frame);
-                let depth = stack.len();
-                let label = stack[depth - 1].label();
-                self.emit(|| LoopEvent::Called {
-                    task: id,
-                    label,
-                    depth,
-                });
-                Some(Resume::Start)
-            }
-            Command::Sleep(duration) if duration.duration().is_zero() => {
-                self.tasks[key].state = TaskState::Ready;
-                self.ready.push_back((key, Resume::Woke));
-                None
-            }
-            Command::Sleep(duration) => {
-                let until = self.clock.now().saturating_add(duration.duration());
-                self.tasks[key].timer = self.timers.insert(until, key, id);
-                self.park(key, TaskState::Sleeping { until });
-                None
-            }
-            Command::ReadLine => match self.input.take() {
-                Some(delivery) => Some(line(delivery)),
-                None => {
-                    self.input.wait(key, id);
-                    self.park(key, TaskState::WaitingForInput);
-                    None
-                }
-            },
-            Command::Spawn(root) => Some(Resume::Spawned(Box::new((
-                self.spawn(root),
-                self.control.shared.clone(),
-            )))),
-            Command::Join(completion) if completion.id == id => Some(Resume::Failed(Error::msg(
-                format!("task {id} cannot join itself: it would wait forever"),
-            ))),
-            Command::Join(completion) => match completion.take() {
-                Some(outcome) => Some(answer(outcome)),
-                None => {
-                    completion.joiner.set(Some((key, id)));
-                    self.park(key, TaskState::Joining(completion.id));
-                    None
-                }
-            },
-            Command::Now => Some(Resume::Now(Nanos::new(self.clock.now()))),
-            Command::UnixTime => Some(Resume::Now(Nanos::new(self.clock.unix_time()))),
-            Command::Wait(wait) => {
-                let (list, timeout) = *wait;
-                self.park_on(key, &list, timeout);
-                None
-            }
-            Command::Next(slot) => Some(self.push_stream(key, &slot)),
-            Command::Emit(slot) => Some(self.emit_value(key, &slot)),
-            Command::LoopHandle => Some(Resume::Handle(self.control.handle())),
-            Command::Tasks => Some(Resume::Tasks(Box::new(snapshot(&self.tasks)))),
-            Command::Net(op) => self.net(key, *op),
-            Command::RunInExecutor(job) => self.run_in_executor(key, *job),
+    /// Takes the top frame off the task's stack *alive*: a stream's generator
+    /// that emitted a value goes back to its slot. `None` if it is the root
+    /// (a task's stack is never empty). Observers see a return.
+    pub(crate) fn lift(&mut self, key: usize) -> Option<Frame> {
+        let task = &mut self.tasks[key];
+        let depth = task.stack.len();
+        if depth == 1 {
+            return None;
         }
-    }
-
-    /// A socket operation: done at once, or the task parks on the socket.
-    fn net(&mut self, key: usize, op: NetOp) -> Option<Resume> {
-        let answer = self.sockets.start(op, key, self.tasks[key].id);
-        self.wake_sockets_waiters();
-        if answer.is_none() {
-            self.park(key, TaskState::WaitingForSocket);
-        }
-        answer
-    }
-
-    /// Hands a closure to the pool; the task parks until its result is back.
-    fn run_in_executor(&mut self, key: usize, job: Job) -> Option<Resume> {
-        match self.executor.submit(job, key, self.tasks[key].id) {
-            Ok(()) => {
-                self.park(key, TaskState::WaitingForExecutor);
-                None
-            }
-            Err(error) => Some(Resume::Failed(error.into())),
-        }
-    }
-
-    /// Wakes the tasks whose socket operation finished or whose socket was
-    /// closed under them.
-    pub(crate) fn wake_sockets_waiters(&mut self) {
-        for (key, id, resume) in self.sockets.take_woken() {
-            self.wake_from_io(key, id, resume);
-        }
-    }
-
-    /// Wakes the tasks whose closures have finished on the pool.
-    pub(crate) fn wake_executor_waiters(&mut self) {
-        for (key, id, resume) in self.executor.finished() {
-            self.wake_from_io(key, id, resume);
-        }
+        let frame = task.stack.pop()?;
+        let (id, label) = (task.id, frame.label());
+        self.emit(|| LoopEvent::Returned {
+            task: id,
+            label,
+            depth,
+        });
+        Some(frame)
     }
 
     /// The top generator finished: pop it, and resume its caller with the
@@ -271,16 +306,16 @@ impl Trampoline {
 
     /// The task panicked: drop its stack and finish it with the panic as its
     /// error, so the other tasks go on and nobody waits forever.
-    fn panicked(&mut self, key: usize, payload: Box<dyn std::any::Any + Send>) {
-        let message = crate::task::panic_message(payload.as_ref());
+    fn panicked(&mut self, key: usize, payload: Box<dyn std::any::Any + Send>) -> Option<Resume> {
         let task = &mut self.tasks[key];
-        let mut error = Error::from(ErrorKind::Panicked(message));
+        let mut error = Error::from(ErrorKind::Panicked(panic_message(payload.as_ref())));
         for label in task.labels().collect::<Vec<_>>() {
             error = error.thrown_through(label);
         }
         let stack = std::mem::take(&mut task.stack);
         drop_frames(stack);
         self.finish(key, Err(error));
+        None
     }
 
     /// Removes a task whose root is done and hands its outcome on: to the task
@@ -297,7 +332,7 @@ impl Trampoline {
             label,
             error: outcome.as_ref().err(),
         });
-        if Rc::strong_count(&completion) == 1 && !completion.control.has_callbacks() {
+        if Rc::strong_count(&completion) == 1 && !completion.has_callbacks() {
             // No handle, no callback: nobody can ever look at the outcome.
             if let Err(error) = outcome
                 && !error.is_cancelled()
@@ -312,7 +347,7 @@ impl Trampoline {
             let outcome = completion.take().expect("BUG: the outcome was just stored");
             self.wake(joiner, joiner_id, answer(outcome));
         } else if Rc::strong_count(&completion) == 1
-            && !completion.control.retrieved.get()
+            && !completion.retrieved.get()
             && let Some(Err(error)) = completion.take()
             && !error.is_cancelled()
         {
@@ -320,65 +355,9 @@ impl Trampoline {
         }
     }
 
-    /// Makes a parked task ready, to be resumed with `resume`. A key whose task
-    /// is gone or is another task now (keys are reused) is ignored.
-    pub(crate) fn wake(&mut self, key: usize, id: TaskId, resume: Resume) {
-        match self.tasks.get_mut(key) {
-            Some(task) if task.id == id => {
-                let on_io = matches!(
-                    task.state,
-                    TaskState::WaitingForSocket | TaskState::WaitingForExecutor
-                );
-                task.state = TaskState::Ready;
-                self.ready.push_back((key, resume));
-                if on_io {
-                    // Woken by something else than its IO (an error thrown
-                    // in): its socket or job must not answer it later.
-                    self.sockets.forget(key, id);
-                    self.executor.forget(key, id);
-                }
-                self.emit(|| LoopEvent::Woken { task: id });
-            }
-            _ => {}
-        }
-    }
-
-    /// Wakes a task whose socket operation or job is done. Its IO wait is
-    /// over already, so `wake` has nothing to forget.
-    fn wake_from_io(&mut self, key: usize, id: TaskId, resume: Resume) {
-        if let Some(task) = self.tasks.get_mut(key) {
-            task.state = TaskState::Ready;
-        }
-        self.wake(key, id, resume);
-    }
-
-    /// Moves every task whose sleep has ended by `now` to the ready queue, in
-    /// deadline order (FIFO on ties).
-    pub(crate) fn wake_due_timers(&mut self, now: std::time::Duration) {
-        while let Some((key, id, seq)) = self.timers.pop_due(now) {
-            let state = match self.tasks.get(key) {
-                Some(task) if task.id == id && task.timer == seq => task.state,
-                _ => continue,
-            };
-            match state {
-                TaskState::Sleeping { .. } => self.wake(key, id, Resume::Woke),
-                TaskState::Waiting { until: Some(_) } => self.timed_out(key, id),
-                _ => {}
-            }
-        }
-    }
-
-    /// Hands buffered input lines to the tasks waiting for them.
-    pub(crate) fn deliver_input(&mut self) {
-        let deliveries: Vec<_> = self.input.deliver().collect();
-        for ((key, id), delivery) in deliveries {
-            self.wake(key, id, line(delivery));
-        }
-    }
-
     /// Tells the observers who want it how long the top frame's step took
     /// (it is still on top: a push or pop happens after this).
-    fn stepped(&mut self, key: usize, took: std::time::Duration) {
+    fn stepped(&mut self, key: usize, took: Duration) {
         let task = &self.tasks[key];
         let (id, depth) = (task.id, task.stack.len());
         let label = task.stack[depth - 1].label();
@@ -390,13 +369,6 @@ impl Trampoline {
         });
     }
 
-    pub(crate) fn park(&mut self, key: usize, state: TaskState) {
-        let task = &mut self.tasks[key];
-        task.state = state;
-        let id = task.id;
-        self.emit(|| LoopEvent::Parked { task: id, state });
-    }
-
     /// Tells the observers, building the event only if somebody listens.
     #[inline]
     pub(crate) fn emit<'a>(&mut self, event: impl FnOnce() -> LoopEvent<'a>) {
@@ -404,27 +376,22 @@ impl Trampoline {
             let at = if self.observers.times_events() {
                 self.clock.now()
             } else {
-                std::time::Duration::ZERO
+                Duration::ZERO
             };
             self.observers.emit(at, &event());
         }
     }
 }
 
+/// What one resume of a generator gives: the command it yielded, or the
+/// outcome it completed with.
+type Step = GeneratorState<Command, Outcome>;
+
 /// What a caller (or joiner) is resumed with when the callee is done.
 pub(crate) fn answer(outcome: Outcome) -> Resume {
     match outcome {
         Ok(value) => Resume::Returned(value),
         Err(error) => Resume::Failed(error),
-    }
-}
-
-/// What a reader is resumed with: the line, its end, or why it is unreadable.
-fn line(delivery: Delivery) -> Resume {
-    match delivery {
-        Some(Ok(line)) => Resume::Line(Some(Box::new(line))),
-        Some(Err(error)) => Resume::Failed(error.into()),
-        None => Resume::Line(None),
     }
 }
 

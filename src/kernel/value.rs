@@ -10,7 +10,7 @@
 
 use std::any::Any;
 
-use crate::error::Error;
+use super::error::Error;
 
 /// What a finished generator hands to its caller.
 pub(crate) type Outcome = Result<Value, Error>;

@@ -1,23 +1,24 @@
 //! A wait list: tasks parked until plain code wakes them. The one mechanism
-//! behind `Queue`, `Semaphore`, `LoopEvent` and the combinators.
+//! behind `Queue`, `Semaphore`, `Event` and the combinators.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::callbacks::{Shared, Wake};
-use crate::task::TaskId;
+use super::callbacks::{Mailbox, Wake};
+use super::task::TaskId;
+use super::wake::Parked;
 
 /// The tasks parked on one condition, longest-waiting first.
 ///
 /// A coroutine parks on a list with `Command::Wait` (optionally with a
-/// timeout); the trampoline records it here with a *token*, a shared flag that
-/// says "still waiting". Plain code (`put_nowait`, `LoopEvent::set`, a task
+/// timeout); the trampoline records it here with its [`Parked`] ticket, whose
+/// flag says "still waiting". Plain code (`put_nowait`, `Event::set`, a task
 /// finishing) calls [`WaitList::wake_one`] or [`WaitList::wake_all`], which
-/// leave `Wake::Waiter` requests in the loop's shared queue; the scheduler
+/// leave `Wake::Waiter` requests in the loop's mailbox; the trampoline
 /// applies them between turns. A waiter that left by another door (its
-/// timeout, a cancel) has its token cleared, so it is skipped here and its
+/// timeout, a cancel) has its ticket torn, so it is skipped here and its
 /// stale requests are ignored: a task is never resumed twice for one park.
 ///
 /// Woken tasks are resumed with `Resume::Woke` and *check their condition
@@ -29,30 +30,17 @@ pub(crate) struct WaitList {
 }
 
 struct Waiter {
-    key: usize,
-    id: TaskId,
-    token: Rc<Cell<bool>>,
-    shared: Rc<Shared>,
+    parked: Parked,
+    mailbox: Rc<Mailbox>,
 }
 
 impl WaitList {
     /// Records a parked task. Entries whose task left already are pruned
     /// here, so a list waited on with timeouts stays small.
-    pub(crate) fn register(
-        &self,
-        key: usize,
-        id: TaskId,
-        token: Rc<Cell<bool>>,
-        shared: Rc<Shared>,
-    ) {
+    pub(crate) fn register(&self, parked: Parked, mailbox: Rc<Mailbox>) {
         let mut waiters = self.waiters.borrow_mut();
-        waiters.retain(|w| w.token.get());
-        waiters.push_back(Waiter {
-            key,
-            id,
-            token,
-            shared,
-        });
+        waiters.retain(|w| w.parked.is_waiting());
+        waiters.push_back(Waiter { parked, mailbox });
     }
 
     /// Wakes the longest-waiting task still waiting; `false` if none is.
@@ -60,7 +48,7 @@ impl WaitList {
         loop {
             let next = self.waiters.borrow_mut().pop_front();
             match next {
-                Some(waiter) if waiter.token.get() => {
+                Some(waiter) if waiter.parked.is_waiting() => {
                     waiter.wake();
                     return true;
                 }
@@ -73,7 +61,7 @@ impl WaitList {
     /// Wakes every task waiting now.
     pub(crate) fn wake_all(&self) {
         let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
-        for waiter in waiters.into_iter().filter(|w| w.token.get()) {
+        for waiter in waiters.into_iter().filter(|w| w.parked.is_waiting()) {
             waiter.wake();
         }
     }
@@ -81,11 +69,10 @@ impl WaitList {
 
 impl Waiter {
     fn wake(self) {
-        self.shared.wakes.borrow_mut().push_back(Wake::Waiter {
-            key: self.key,
-            id: self.id,
-            token: self.token,
-        });
+        self.mailbox
+            .wakes
+            .borrow_mut()
+            .push_back(Wake::Waiter(self.parked));
     }
 }
 
@@ -94,28 +81,9 @@ impl fmt::Debug for WaitList {
         let waiters = self.waiters.borrow();
         let ids: Vec<TaskId> = waiters
             .iter()
-            .filter(|w| w.token.get())
-            .map(|w| w.id)
+            .filter(|w| w.parked.is_waiting())
+            .map(|w| w.parked.id)
             .collect();
         f.debug_tuple("WaitList").field(&ids).finish()
-    }
-}
-
-impl crate::coroutine::Co {
-    /// Parks this task on `list` until plain code wakes it or `timeout`
-    /// passes; the caller checks its condition again either way.
-    pub(crate) async fn wait_on(
-        &self,
-        list: &WaitList,
-        timeout: Option<std::time::Duration>,
-    ) -> Result<(), crate::error::Error> {
-        use crate::command::{Command, Resume};
-        match self
-            .yield_(Command::Wait(Box::new((list.clone(), timeout))))
-            .await
-        {
-            Resume::Woke => Ok(()),
-            resume => Err(crate::coroutine::thrown("wait", resume)),
-        }
     }
 }

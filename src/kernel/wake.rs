@@ -1,112 +1,147 @@
-//! Loop control, the scheduler's side: running the callbacks plain code
-//! queued, applying its wake-ups, parking tasks on wait lists; and the
-//! `Scheduler` methods for callback programs: `handle`, `spawn`,
-//! `run_forever`.
+//! Parking and waking: how a task leaves the ready queue, and every way it
+//! comes back to it.
+//!
+//! A task parks when its command cannot be answered yet: its state says what
+//! it waits for, and whatever it waits on keeps a note of it (the timer heap,
+//! the input queue, the joined task's completion, a wait list, an IO source).
+//! It is woken by exactly one of those, resumed with the answer; the others
+//! must then forget it. Timers are told by a sequence number (`Task::timer`),
+//! the input queue and a joined task are told directly, and wait lists and
+//! IO sources hold a [`Parked`] ticket whose shared flag the kernel clears,
+//! so a stale note is skipped wherever it is found.
 
 use std::cell::Cell;
-use std::collections::HashMap;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::callbacks::{CallbackTimers, LoopHandle, Shared, Wake, run_reporting};
-use crate::command::Resume;
-use crate::coroutine::{Coroutine, JoinHandle};
-use crate::error::RunError;
-use crate::scheduler::Scheduler;
-use crate::task::{Completion, TaskId, TaskState};
-use crate::tasks::report_unretrieved;
-use crate::trampoline::Trampoline;
-use crate::waitlist::WaitList;
+use super::callbacks::Wake;
+use super::command::Resume;
+use super::events::LoopEvent;
+use super::input::Delivery;
+use super::task::{TaskId, TaskState};
+use super::timers::Alarm;
+use super::trampoline::Trampoline;
+use super::waitlist::WaitList;
 
-/// The loop's callback and wake-up state.
-#[derive(Debug, Default)]
-pub(crate) struct LoopControl {
-    /// What plain code queues; every `LoopHandle` and task control holds it.
-    pub(crate) shared: Rc<Shared>,
-    timers: CallbackTimers,
-    /// Tasks parked in a wait list, each with its "still waiting" token.
-    waiting: HashMap<TaskId, Rc<Cell<bool>>>,
-    /// Finished tasks that failed while a handle was alive: checked for
-    /// never-retrieved errors when the loop is dropped.
-    pub(crate) failed: Vec<Weak<Completion>>,
+/// A parked task as what it waits on keeps it: a wait list, a socket, the
+/// thread pool. Hand it back to [`Trampoline::wake_parked`] to wake the task.
+/// Its flag is shared with the kernel, which clears it when the task leaves
+/// by another door (a timeout, a throw): a stale ticket wakes nobody.
+#[derive(Debug)]
+pub(crate) struct Parked {
+    pub(crate) key: usize,
+    pub(crate) id: TaskId,
+    waiting: Rc<Cell<bool>>,
 }
 
-impl LoopControl {
-    pub(crate) fn handle(&self) -> LoopHandle {
-        LoopHandle {
-            shared: self.shared.clone(),
-        }
-    }
-
-    /// The task leaves its wait list by another door (timeout, throw): its
-    /// entry there is dead, and so is any wake request already queued for it.
-    pub(crate) fn leave_wait_list(&mut self, id: TaskId) {
-        if let Some(token) = self.waiting.remove(&id) {
-            token.set(false);
-        }
+impl Parked {
+    /// Whether the task still waits here.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiting.get()
     }
 }
 
 impl Trampoline {
+    /// Takes the task out of the ready queue: it waits in `state`.
+    pub(crate) fn park(&mut self, key: usize, state: TaskState) {
+        let task = &mut self.tasks[key];
+        task.state = state;
+        let id = task.id;
+        self.emit(|| LoopEvent::Parked { task: id, state });
+    }
+
+    /// Parks the task and returns its ticket, for what it waits on to keep.
+    pub(crate) fn park_with_ticket(&mut self, key: usize, state: TaskState) -> Parked {
+        let id = self.tasks[key].id;
+        let waiting = Rc::new(Cell::new(true));
+        self.tickets.insert(id, waiting.clone());
+        self.park(key, state);
+        Parked { key, id, waiting }
+    }
+
+    /// Puts the task at the back of the ready queue, to be resumed with
+    /// `resume`, without telling anyone (it did not wait for anything).
+    pub(crate) fn make_ready(&mut self, key: usize, resume: Resume) {
+        self.tasks[key].state = TaskState::Ready;
+        self.ready.push_back((key, resume));
+    }
+
+    /// Makes a parked task ready, to be resumed with `resume`. A key whose task
+    /// is gone or is another task now (keys are reused) is ignored.
+    pub(crate) fn wake(&mut self, key: usize, id: TaskId, resume: Resume) {
+        if let Some(task) = self.tasks.get_mut(key)
+            && task.id == id
+        {
+            task.state = TaskState::Ready;
+            self.ready.push_back((key, resume));
+            self.emit(|| LoopEvent::Woken { task: id });
+        }
+    }
+
+    /// Wakes the task behind a ticket, unless it has left already: `false`
+    /// then, and nobody was woken.
+    pub(crate) fn wake_parked(&mut self, parked: Parked, resume: Resume) -> bool {
+        if !parked.waiting.replace(false) {
+            return false;
+        }
+        self.tickets.remove(&parked.id);
+        self.wake(parked.key, parked.id, resume);
+        true
+    }
+
+    /// The task leaves by another door: its ticket, wherever it is kept, is
+    /// dead from now on.
+    pub(crate) fn tear_ticket(&mut self, id: TaskId) {
+        if let Some(waiting) = self.tickets.remove(&id) {
+            waiting.set(false);
+        }
+    }
+
     /// `Command::Wait`: parks the task on `list`, and on the timer heap too
     /// if there is a timeout.
     pub(crate) fn park_on(&mut self, key: usize, list: &WaitList, timeout: Option<Duration>) {
-        let id = self.tasks[key].id;
-        let token = Rc::new(Cell::new(true));
-        list.register(key, id, token.clone(), self.control.shared.clone());
-        self.control.waiting.insert(id, token);
         let until = timeout.map(|t| self.clock.now().saturating_add(t));
         if let Some(deadline) = until {
-            self.tasks[key].timer = self.timers.insert(deadline, key, id);
+            let id = self.tasks[key].id;
+            self.tasks[key].timer = self.timers.insert(deadline, Alarm::Task { key, id });
         }
-        self.park(key, TaskState::Waiting { until });
+        let parked = self.park_with_ticket(key, TaskState::Waiting { until });
+        list.register(parked, self.mailbox.clone());
     }
 
-    /// A wait's timeout ran out: resume the task, which sees its condition
-    /// still unmet and its deadline passed.
-    pub(crate) fn timed_out(&mut self, key: usize, id: TaskId) {
-        self.control.leave_wait_list(id);
-        self.wake(key, id, Resume::Woke);
+    /// A task's alarm rang: end its sleep, or its wait's timeout (it then
+    /// sees its condition still unmet and its deadline passed). A stale
+    /// entry, whose task was woken another way, is ignored.
+    pub(crate) fn ring(&mut self, key: usize, id: TaskId, seq: u64) {
+        let state = match self.tasks.get(key) {
+            Some(task) if task.id == id && task.timer == seq => task.state,
+            _ => return,
+        };
+        match state {
+            TaskState::Sleeping { .. } => self.wake(key, id, Resume::Woke),
+            TaskState::Waiting { until: Some(_) } => {
+                self.tear_ticket(id);
+                self.wake(key, id, Resume::Woke);
+            }
+            _ => {}
+        }
     }
 
-    /// Runs the callbacks due this tick and applies the wake-ups.
-    ///
-    /// Each tick, after waking the due timers, the loop runs
-    /// [`Trampoline::run_callbacks`]: callbacks whose `call_later` delay is over,
-    /// then the `call_soon` batch in FIFO order (each preceded by any next-tick
-    /// callbacks), then the wake-ups and throws they and the tasks asked for.
-    /// Only then do the ready tasks get their turns. Callbacks queued during the
-    /// batch wait for the next tick, so a callback that requeues itself cannot
-    /// starve the tasks.
-    pub(crate) fn run_callbacks(&mut self, now: Duration) {
-        let shared = self.control.shared.clone();
-        for (delay, callback) in shared.later.take() {
-            self.control
-                .timers
-                .insert(now.saturating_add(delay), callback);
+    /// Hands buffered input lines to the tasks waiting for them.
+    pub(crate) fn deliver_input(&mut self) {
+        let deliveries: Vec<_> = self.input.deliver().collect();
+        for ((key, id), delivery) in deliveries {
+            self.wake(key, id, line(delivery));
         }
-        let mut batch = shared.soon.take();
-        while let Some(callback) = self.control.timers.pop_due(now) {
-            batch.push_back(callback);
-        }
-        shared.run_next_ticks();
-        for callback in batch {
-            run_reporting(callback);
-            shared.run_next_ticks();
-        }
-        self.apply_wakes();
     }
 
-    /// Carries out the wake requests plain code left.
+    /// Carries out the wake requests plain code left in the mailbox.
     pub(crate) fn apply_wakes(&mut self) {
         loop {
-            let wake = self.control.shared.wakes.borrow_mut().pop_front();
+            let wake = self.mailbox.wakes.borrow_mut().pop_front();
             match wake {
-                Some(Wake::Waiter { key, id, token }) => {
-                    if token.replace(false) {
-                        self.control.waiting.remove(&id);
-                        self.wake(key, id, Resume::Woke);
-                    }
+                Some(Wake::Waiter(parked)) => {
+                    self.wake_parked(parked, Resume::Woke);
                 }
                 Some(Wake::Throw { key, id }) => self.deliver_throw(key, id),
                 None => return,
@@ -116,107 +151,26 @@ impl Trampoline {
 
     /// The earliest deadline: a sleeping task's or a delayed callback's.
     pub(crate) fn next_deadline(&self) -> Option<Duration> {
-        match (
-            self.timers.next_deadline(),
-            self.control.timers.next_deadline(),
-        ) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.timers.next_deadline()
     }
 
     /// Nothing to run now: no ready task, no callback or wake-up queued,
     /// no `stop` to act on.
     pub(crate) fn is_idle(&self) -> bool {
-        let shared = &self.control.shared;
-        self.ready.is_empty() && !shared.has_work() && !shared.stopping.get()
+        self.ready.is_empty() && !self.mailbox.has_work() && !self.mailbox.stopping.get()
     }
 
     /// `stop` was asked for since the last look (and is now cleared).
     pub(crate) fn take_stop(&self) -> bool {
-        self.control.shared.stopping.replace(false)
+        self.mailbox.stopping.replace(false)
     }
 }
 
-impl Drop for Trampoline {
-    /// The loop ends: errors of finished tasks whose handles are still alive
-    /// and unread are reported now (asyncio's "Task exception was never
-    /// retrieved"), once: the handles will not report them again.
-    fn drop(&mut self) {
-        report_unretrieved(&mut self.control.failed);
-    }
-}
-
-impl Scheduler {
-    /// A handle for plain code: `call_soon`, `call_later`, `call_next_tick`,
-    /// `stop`.
-    ///
-    /// ```
-    /// let scheduler = trampoline::Scheduler::new().unwrap();
-    /// scheduler.handle().stop();
-    /// ```
-    pub fn handle(&self) -> LoopHandle {
-        self.trampoline.control.handle()
-    }
-
-    /// Starts `coroutine` as a task from plain code (asyncio's `create_task`
-    /// before the loop runs). It runs once the loop does.
-    ///
-    /// ```
-    /// use trampoline::{Coroutine, Scheduler};
-    /// let mut scheduler = Scheduler::new().unwrap();
-    /// let task = scheduler.spawn(Coroutine::new(|_co| async { Ok(5) }));
-    /// assert!(!task.is_finished());
-    /// let main = Coroutine::new(move |co| async move { co.join(task).await });
-    /// assert_eq!(scheduler.run_until_complete(main).unwrap(), 5);
-    /// ```
-    pub fn spawn<T: 'static>(&mut self, coroutine: Coroutine<T>) -> JoinHandle<T> {
-        let completion = self.trampoline.spawn(coroutine.into_frame());
-        JoinHandle::new(completion, self.trampoline.control.shared.clone())
-    }
-
-    /// Runs the loop until [`LoopHandle::stop`] is called; the tick in which
-    /// it is called finishes first. Fails with [`RunError::Deadlock`] if
-    /// nothing is left that could ever call it.
-    ///
-    /// ```
-    /// use trampoline::{Coroutine, Scheduler};
-    /// let mut scheduler = Scheduler::new().unwrap();
-    /// let handle = scheduler.handle();
-    /// let tea = scheduler.spawn(Coroutine::new(move |_co| async move {
-    ///     handle.stop();
-    ///     Ok("chamomile tea".to_string())
-    /// }));
-    /// scheduler.run_forever().unwrap();
-    /// assert_eq!(tea.result().unwrap(), "chamomile tea");
-    /// ```
-    pub fn run_forever(&mut self) -> Result<(), RunError> {
-        loop {
-            self.tick()?;
-            if self.trampoline.take_stop() {
-                return Ok(());
-            }
-        }
-    }
-}
-
-impl crate::coroutine::Co {
-    /// A handle on the loop running this coroutine, to queue callbacks or
-    /// stop it (asyncio's `get_event_loop()` inside a coroutine).
-    ///
-    /// ```
-    /// use trampoline::{Coroutine, Scheduler};
-    /// let mut scheduler = Scheduler::new().unwrap();
-    /// scheduler.spawn(Coroutine::new(|co| async move {
-    ///     co.loop_handle().await?.stop();
-    ///     Ok(())
-    /// }));
-    /// scheduler.run_forever().unwrap();
-    /// ```
-    pub async fn loop_handle(&self) -> Result<LoopHandle, crate::error::Error> {
-        match self.yield_(crate::command::Command::LoopHandle).await {
-            Resume::Handle(handle) => Ok(handle),
-            resume => Err(crate::coroutine::thrown("loop_handle", resume)),
-        }
+/// What a reader is resumed with: the line, its end, or why it is unreadable.
+pub(crate) fn line(delivery: Delivery) -> Resume {
+    match delivery {
+        Some(Ok(line)) => Resume::Line(Some(Box::new(line))),
+        Some(Err(error)) => Resume::Failed(error.into()),
+        None => Resume::Line(None),
     }
 }

@@ -17,9 +17,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::observe::stacks::Stacks;
-use crate::observe::{LoopEvent, Observer};
-use crate::task::{TaskId, TaskState, describe};
+use super::stacks::Stacks;
+use crate::kernel::{LoopEvent, Observer};
+use crate::kernel::{TaskId, describe};
 
 /// Frames deeper than this are not recorded unless asked: enough to see
 /// who called whom, small enough that a big computation stays a small file.
@@ -252,13 +252,11 @@ impl<W: Write> Observer for ChromeTrace<W> {
                 self.end_slices(task, 1, Some(&error.to_string()));
             }
             LoopEvent::Called { .. } | LoopEvent::Returned { .. } | LoopEvent::Threw { .. } => {}
-            LoopEvent::Parked { task, state } => self.instant(task, &parked(state)),
+            LoopEvent::Parked { task, state } => self.instant(task, &state.to_string()),
             LoopEvent::Woken { task } => {
                 let why = match self.stacks.get(task).parked {
-                    Some(TaskState::Sleeping { .. }) => "wake: timer".to_string(),
-                    Some(TaskState::WaitingForInput) => "wake: input line".to_string(),
-                    Some(TaskState::Joining(other)) => format!("wake: task {other} finished"),
-                    _ => "wake".to_string(),
+                    Some(state) => format!("wake: {}", state.wake_reason()),
+                    None => "wake".to_string(),
                 };
                 self.instant(task, &why);
             }
@@ -280,19 +278,6 @@ impl<W: Write> Observer for ChromeTrace<W> {
             }
         }
         self.stacks.apply(event);
-    }
-}
-
-/// What a parked task waits for, as an instant's name.
-fn parked(state: TaskState) -> String {
-    match state {
-        TaskState::Sleeping { until } => format!("sleep until {:.3} s", until.as_secs_f64()),
-        TaskState::WaitingForInput => "wait for input".to_string(),
-        TaskState::Joining(other) => format!("join task {other}"),
-        TaskState::WaitingForSocket => "wait for a socket".to_string(),
-        TaskState::WaitingForExecutor => "wait for the thread pool".to_string(),
-        TaskState::Waiting { .. } => "wait on a wait list".to_string(),
-        TaskState::Ready | TaskState::Running => "park".to_string(),
     }
 }
 

@@ -12,8 +12,8 @@ use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::observe::{LoopEvent, Observer};
-use crate::task::TaskId;
+use crate::kernel::TaskId;
+use crate::kernel::{LoopEvent, Observer};
 
 /// How often the bar is redrawn at most.
 const REDRAW: Duration = Duration::from_millis(100);

@@ -6,12 +6,8 @@
 //! `asyncio pstree`: because every task's stack is an explicit `Vec` of
 //! frames, walking it is reading a vector, with no unwinding tricks.
 
-use std::fmt;
-
-use slab::Slab;
-
-use crate::frame::Label;
-use crate::task::{Task, TaskId, TaskState};
+use crate::kernel::thrown;
+use crate::kernel::{Co, Error, Label, Resume, SystemCall, TaskId, TaskState, Trampoline, Value};
 
 /// How many innermost frames a `ps` row shows before `… ← root`.
 const FRAMES_SHOWN: usize = 8;
@@ -40,18 +36,52 @@ pub struct TaskInfo {
 }
 
 /// Every live task, by id.
-pub(crate) fn snapshot(tasks: &Slab<Task>) -> Vec<TaskInfo> {
-    let mut infos: Vec<TaskInfo> = tasks
-        .iter()
-        .map(|(_, task)| TaskInfo {
-            id: task.id,
-            label: task.completion.label,
-            state: task.state,
-            stack: task.labels().collect(),
-        })
-        .collect();
-    infos.sort_by_key(|info| info.id);
-    infos
+/// The system call behind [`Co::tasks`]: every task's stack is a `Vec` of
+/// frames, so a snapshot is a walk over the trampoline's tasks.
+#[derive(Debug)]
+struct Snapshot;
+
+impl SystemCall for Snapshot {
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, _key: usize) -> Option<Resume> {
+        let mut infos: Vec<TaskInfo> = trampoline
+            .tasks
+            .iter()
+            .map(|(_, task)| TaskInfo {
+                id: task.id,
+                label: task.completion.label,
+                state: task.state,
+                stack: task.labels().collect(),
+            })
+            .collect();
+        infos.sort_by_key(|info| info.id);
+        Some(Resume::Returned(Value::new(infos)))
+    }
+}
+
+impl Co {
+    /// A snapshot of every live task, by id: its root label, its state and
+    /// its stack innermost first (this task shows as `running`). What the
+    /// demo's `ps` prints with [`ps_table`].
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    ///
+    /// fn inner() -> Coroutine<Vec<String>> {
+    ///     Coroutine::new(|co| async move {
+    ///         let tasks = co.tasks().await?;
+    ///         Ok(tasks[0].stack.iter().map(|l| l.to_string()).collect())
+    ///     })
+    /// }
+    /// let outer = Coroutine::new(|co| async move { co.call(inner()).await }).named("outer");
+    /// let stack = Scheduler::new().unwrap().run_until_complete(outer).unwrap();
+    /// assert_eq!(stack, ["inner", "outer"]);
+    /// ```
+    pub async fn tasks(&self) -> Result<Vec<TaskInfo>, Error> {
+        match self.apply(Snapshot).await {
+            Resume::Returned(tasks) => Ok(tasks.take()),
+            resume => Err(thrown("tasks", resume)),
+        }
+    }
 }
 
 /// The `ps` table: one row per task, its stack innermost first.
@@ -120,32 +150,4 @@ fn stack_line(stack: &[Label]) -> String {
 
 fn join<'a>(labels: impl Iterator<Item = &'a Label>) -> String {
     labels.map(Label::to_string).collect::<Vec<_>>().join(" ← ")
-}
-
-/// As `ps` shows it: `ready`, `running`, `sleeping until 9.000`,
-/// `waiting for input`, `joining task 3`.
-///
-/// ```
-/// use trampoline::TaskState;
-/// let until = std::time::Duration::from_secs(9);
-/// assert_eq!(TaskState::Sleeping { until }.to_string(), "sleeping until 9.000");
-/// ```
-impl fmt::Display for TaskState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TaskState::Ready => f.write_str("ready"),
-            TaskState::Running => f.write_str("running"),
-            TaskState::Sleeping { until } => {
-                write!(f, "sleeping until {:.3}", until.as_secs_f64())
-            }
-            TaskState::WaitingForInput => f.write_str("waiting for input"),
-            TaskState::Joining(task) => write!(f, "joining task {task}"),
-            TaskState::WaitingForSocket => f.write_str("waiting for a socket"),
-            TaskState::WaitingForExecutor => f.write_str("waiting for the thread pool"),
-            TaskState::Waiting { until: None } => f.write_str("waiting on a wait list"),
-            TaskState::Waiting { until: Some(until) } => {
-                write!(f, "waiting on a wait list until {:.3}", until.as_secs_f64())
-            }
-        }
-    }
 }

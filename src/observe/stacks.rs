@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::frame::Label;
-use crate::observe::LoopEvent;
-use crate::task::{TaskId, TaskState};
+use crate::kernel::Label;
+use crate::kernel::LoopEvent;
+use crate::kernel::{TaskId, TaskState};
 
 /// What an observer remembers of one live task.
 #[derive(Debug, Default)]

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::frame::Label;
-use crate::observe::{LoopEvent, Observer};
-use crate::task::{TaskId, TaskState, report};
+use crate::kernel::Label;
+use crate::kernel::{LoopEvent, Observer};
+use crate::kernel::{TaskId, TaskState, report};
 
 /// A step that holds the loop longer than this gets a warning on stderr.
 ///

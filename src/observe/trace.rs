@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::time::Duration;
 
-use crate::observe::stacks::{Stacks, stack_line};
-use crate::observe::{LoopEvent, Observer};
-use crate::task::{TaskId, TaskState, describe};
+use super::stacks::{Stacks, stack_line};
+use crate::kernel::{LoopEvent, Observer};
+use crate::kernel::{TaskId, describe};
 
 /// How many innermost frames a trace line shows before `… ← root`.
 const FRAMES_SHOWN: usize = 3;
@@ -106,25 +106,12 @@ impl<W: Write> Trace<W> {
             }
             LoopEvent::Parked { task, state } => {
                 let at = stack(&mut self.stacks, task);
-                let verb = match state {
-                    TaskState::Sleeping { .. } => "sleep",
-                    TaskState::WaitingForInput => "read",
-                    TaskState::Joining(_) => "join",
-                    TaskState::WaitingForSocket => "net",
-                    TaskState::WaitingForExecutor => "pool",
-                    TaskState::Waiting { .. } => "wait",
-                    TaskState::Ready | TaskState::Running => "park",
-                };
-                (task, verb, format!("{at}  ({state})"))
+                (task, state.verb(), format!("{at}  ({state})"))
             }
             LoopEvent::Woken { task } => {
                 let why = match self.stacks.get(task).parked {
-                    Some(TaskState::Sleeping { .. }) => "timer".to_string(),
-                    Some(TaskState::WaitingForInput) => "a line arrived".to_string(),
-                    Some(TaskState::Joining(other)) => format!("task {other} finished"),
-                    Some(TaskState::WaitingForSocket) => "socket ready".to_string(),
-                    Some(TaskState::WaitingForExecutor) => "pool job done".to_string(),
-                    _ => "woken".to_string(),
+                    Some(state) => state.wake_reason(),
+                    None => "woken".to_string(),
                 };
                 (
                     task,

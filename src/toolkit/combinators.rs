@@ -10,11 +10,11 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::coroutine::{Co, Coroutine, JoinHandle};
-use crate::error::{Error, ErrorKind};
-use crate::stream::Stream;
-use crate::task::TaskId;
-use crate::waitlist::WaitList;
+use super::stream::Stream;
+use crate::kernel::TaskId;
+use crate::kernel::WaitList;
+use crate::kernel::{Co, Coroutine, JoinHandle};
+use crate::kernel::{Error, ErrorKind};
 
 /// When [`wait`] returns (asyncio's `return_when`).
 ///
@@ -61,7 +61,7 @@ impl Watch {
                 finished.borrow_mut().push_back(id);
                 list.wake_all();
             });
-            completion.control.on_done(completion.is_finished(), hook);
+            completion.on_done(hook);
         }
         watch
     }

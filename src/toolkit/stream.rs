@@ -9,22 +9,17 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::rc::Rc;
 
-use crate::command::{Command, Resume};
-use crate::coroutine::{Co, Coroutine, thrown};
-use crate::error::Error;
-use crate::frame::{Frame, Label};
-use crate::observe::LoopEvent;
-use crate::trampoline::Trampoline;
-use crate::value::Value;
+use crate::kernel::thrown;
+use crate::kernel::{Co, Coroutine, Error, Frame, Label, Resume, SystemCall, Trampoline, Value};
 
 /// A generator of `T`s, consumed with [`Co::next`].
 ///
 /// A [`Stream`] and its generator share a slot holding the suspended
-/// generator frame. [`Co::next`] yields `Command::Next(slot)`: the
+/// generator frame. [`Co::next`] yields the system call `Next(slot)`: the
 /// trampoline takes the frame out and pushes it on the consumer's own stack
 /// and runs it; the generator can sleep, call sub-coroutines and be
 /// cancelled like any frame. [`Yielder::emit`] puts its value in the slot
-/// and yields `Command::Emit(slot)`: the trampoline pops the frame *without
+/// and yields `Emit(slot)`: the trampoline lifts the frame off, *without
 /// dropping it*, puts it back in the slot, and resumes the consumer, which
 /// takes the value. When the generator returns, it is popped like any callee
 /// and `next` gives `None`. No extra task, no channel: the trampoline moves
@@ -171,7 +166,7 @@ impl<T: 'static> Yielder<T> {
     /// ```
     pub async fn emit(&self, value: T) -> Result<(), Error> {
         self.slot.value.set(Some(Value::new(value)));
-        match self.co.yield_(Command::Emit(self.slot.clone())).await {
+        match self.co.apply(Emit(self.slot.clone())).await {
             Resume::Woke => Ok(()),
             resume => Err(thrown("emit", resume)),
         }
@@ -209,7 +204,7 @@ impl Co {
         if stream.is_finished() {
             return Ok(None);
         }
-        match self.yield_(Command::Next(stream.slot.clone())).await {
+        match self.apply(Next(stream.slot.clone())).await {
             Resume::Woke => {
                 let value = stream
                     .slot
@@ -224,40 +219,42 @@ impl Co {
     }
 }
 
-impl Trampoline {
-    /// `Command::Next`: the generator goes on top of the consumer's stack.
-    /// Observers see a call, as for `Command::Call`.
-    pub(crate) fn push_stream(&mut self, key: usize, slot: &Slot) -> Resume {
-        let frame = slot
+/// `co.next(stream)`: the generator goes on top of the consumer's stack.
+/// Observers see a call, as for `Command::Call`.
+#[derive(Debug)]
+struct Next(Rc<Slot>);
+
+impl SystemCall for Next {
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume> {
+        let frame = self
+            .0
             .frame
             .take()
             .expect("BUG: `next` checked the stream is not finished");
-        let (task, label) = (self.tasks[key].id, frame.label());
-        self.tasks[key].stack.push(frame);
-        let depth = self.tasks[key].stack.len();
-        self.emit(|| LoopEvent::Called { task, label, depth });
-        if slot.started.replace(true) {
+        trampoline.push(key, frame);
+        Some(if self.0.started.replace(true) {
             Resume::Woke
         } else {
             Resume::Start
-        }
+        })
     }
+}
 
-    /// `Command::Emit`: the generator leaves the stack, alive, back into its
-    /// slot; the consumer is resumed and takes the value from there.
-    pub(crate) fn emit_value(&mut self, key: usize, slot: &Slot) -> Resume {
-        let stack = &mut self.tasks[key].stack;
-        if stack.len() == 1 {
-            return Resume::Failed(Error::msg("emit outside a stream: nobody is consuming"));
+/// `yielder.emit(value)`: the generator leaves the stack, alive, back into
+/// its slot; the consumer is resumed and takes the value from there.
+#[derive(Debug)]
+struct Emit(Rc<Slot>);
+
+impl SystemCall for Emit {
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume> {
+        match trampoline.lift(key) {
+            Some(frame) => {
+                self.0.frame.set(Some(frame));
+                Some(Resume::Woke)
+            }
+            None => Some(Resume::Failed(Error::msg(
+                "emit outside a stream: nobody is consuming",
+            ))),
         }
-        let depth = stack.len();
-        let frame = stack
-            .pop()
-            .expect("BUG: a live task's stack is never empty");
-        let (task, label) = (self.tasks[key].id, frame.label());
-        slot.frame.set(Some(frame));
-        // Observers see a return: the frame leaves the stack (alive).
-        self.emit(|| LoopEvent::Returned { task, label, depth });
-        Resume::Woke
     }
 }

@@ -12,8 +12,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::coroutine::Coroutine;
-use crate::waitlist::WaitList;
+use crate::kernel::Coroutine;
+use crate::kernel::WaitList;
 
 /// Why a `_nowait` queue operation could not be done at once.
 ///

@@ -38,10 +38,10 @@ use std::task::{Context, Poll};
 use genawaiter::GeneratorState;
 use genawaiter::stack::{self, Gen, Shelf};
 
-use crate::command::{Command, Resume};
-use crate::error::Error;
-use crate::frame::Label;
-use crate::value::{Outcome, Value};
+use crate::kernel::command::{Command, Resume};
+use crate::kernel::error::Error;
+use crate::kernel::label::Label;
+use crate::kernel::value::{Outcome, Value};
 
 thread_local! {
     /// The serial of the generator being resumed on this thread; 0: none.
