@@ -1,7 +1,7 @@
 //! The crate's running example, written once for the demo, the examples,
 //! the tests and the benchmarks: the seed's `fib_coroutine.py`.
 
-use crate::Coroutine;
+use crate::kernel::Coroutine;
 
 /// fib(n) as recursive sub-coroutines, like `a = yield fib(n - 1)` in the
 /// seed's Python: every call goes through the trampoline, so the loop keeps
