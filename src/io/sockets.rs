@@ -102,6 +102,7 @@ impl Sockets {
             | NetOp::Connected(socket)
             | NetOp::ReadLine(socket)
             | NetOp::ReadExact(socket, _)
+            | NetOp::ReadSome(socket, _)
             | NetOp::WriteAll(socket, _) => socket,
         };
         let read_side = op.is_read_side();
@@ -162,6 +163,7 @@ impl Sockets {
             NetOp::Connected(_) => self.finish_connect(key),
             NetOp::ReadLine(_) => self.read_line(key),
             NetOp::ReadExact(_, n) => self.read_exact(key, *n),
+            NetOp::ReadSome(_, max) => self.read_some(key, *max),
             NetOp::WriteAll(..) => self.flush(key),
             NetOp::Listen(_) | NetOp::Connect(_) | NetOp::Close(_) => {
                 unreachable!("BUG: listen, connect and close answer at once")
@@ -287,6 +289,25 @@ impl Sockets {
                     n - socket.input.len()
                 );
                 return Err(io::Error::new(IoKind::UnexpectedEof, message));
+            }
+            if !self.fill(key)? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// What is buffered, up to `max` bytes; else one `read(2)` first. The
+    /// whole buffer moves out without a copy when it fits.
+    fn read_some(&mut self, key: usize, max: usize) -> io::Result<Option<Resume>> {
+        loop {
+            let socket = &mut self.table[key];
+            if !socket.input.is_empty() || socket.eof {
+                let bytes = if socket.input.len() <= max {
+                    std::mem::take(&mut socket.input)
+                } else {
+                    socket.input.drain(..max).collect()
+                };
+                return Ok(Some(Resume::Returned(Value::new(bytes))));
             }
             if !self.fill(key)? {
                 return Ok(None);
