@@ -203,6 +203,7 @@ mod toolkit;
 
 pub use event_loop::{RunError, Scheduler};
 pub use fib::fib;
+pub use io::http;
 pub use io::{Connection, DEFAULT_LINE_LIMIT, LineSplitter, Listener, Script, ScriptError};
 pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, InputError, JoinHandle, Label};
 pub use kernel::{LoopEvent, LoopHandle, Observer, TaskId, TaskState, capture_reports};

@@ -54,10 +54,9 @@ impl NetOp {
     /// Whether the operation waits for readability (else writability).
     pub(crate) fn is_read_side(&self) -> bool {
         match self {
-            NetOp::Accept(_)
-            | NetOp::ReadLine(_)
-            | NetOp::ReadExact(..)
-            | NetOp::ReadSome(..) => true,
+            NetOp::Accept(_) | NetOp::ReadLine(_) | NetOp::ReadExact(..) | NetOp::ReadSome(..) => {
+                true
+            }
             NetOp::Listen(_)
             | NetOp::Connect(_)
             | NetOp::Connected(_)
