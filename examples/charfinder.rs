@@ -10,15 +10,21 @@
 //! type `chess black` or `sun` or `cat face`. An empty line, a line starting
 //! with a control character (telnet's Ctrl-C), bytes that are not UTF-8 or
 //! the end of the stream close that client's session; the server serves
-//! until it is killed (Ctrl-C: `Server shutting down.`). The seed indexes
-//! Python's whole Unicode database; a small built-in table does here.
+//! until it is killed (Ctrl-C: `Server shutting down.`). Like the seed, it
+//! indexes every named character (`examples/support/unicode_index.rs`,
+//! shared with `http_charfinder`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use trampoline::{Connection, Coroutine, Error, RunError, Scheduler};
+
+#[path = "support/unicode_index.rs"]
+mod unicode_index;
+use unicode_index::UnicodeIndex;
 
 /// A Unicode character finder over TCP.
 #[derive(Debug, Parser)]
@@ -31,83 +37,17 @@ struct Args {
 const PROMPT: &str = "?> ";
 const CRLF: &str = "\r\n";
 
-/// Code point and name, from Python's `unicodedata` (Unicode 15).
-const NAMES: &[(u32, &str)] = &[
-    (0x0041, "LATIN CAPITAL LETTER A"),
-    (0x0061, "LATIN SMALL LETTER A"),
-    (0x03A9, "GREEK CAPITAL LETTER OMEGA"),
-    (0x03B1, "GREEK SMALL LETTER ALPHA"),
-    (0x20AC, "EURO SIGN"),
-    (0x221E, "INFINITY"),
-    (0x2600, "BLACK SUN WITH RAYS"),
-    (0x2603, "SNOWMAN"),
-    (0x2604, "COMET"),
-    (0x2605, "BLACK STAR"),
-    (0x2606, "WHITE STAR"),
-    (0x2609, "SUN"),
-    (0x263A, "WHITE SMILING FACE"),
-    (0x263B, "BLACK SMILING FACE"),
-    (0x263C, "WHITE SUN WITH RAYS"),
-    (0x2654, "WHITE CHESS KING"),
-    (0x2655, "WHITE CHESS QUEEN"),
-    (0x2656, "WHITE CHESS ROOK"),
-    (0x2657, "WHITE CHESS BISHOP"),
-    (0x2658, "WHITE CHESS KNIGHT"),
-    (0x2659, "WHITE CHESS PAWN"),
-    (0x265A, "BLACK CHESS KING"),
-    (0x265B, "BLACK CHESS QUEEN"),
-    (0x265C, "BLACK CHESS ROOK"),
-    (0x265D, "BLACK CHESS BISHOP"),
-    (0x265E, "BLACK CHESS KNIGHT"),
-    (0x265F, "BLACK CHESS PAWN"),
-    (0x26C5, "SUN BEHIND CLOUD"),
-    (0x2764, "HEAVY BLACK HEART"),
-    (0x1F31E, "SUN WITH FACE"),
-    (0x1F323, "WHITE SUN"),
-    (0x1F324, "WHITE SUN WITH SMALL CLOUD"),
-    (0x1F325, "WHITE SUN BEHIND CLOUD"),
-    (0x1F326, "WHITE SUN BEHIND CLOUD WITH RAIN"),
-    (0x1F40D, "SNAKE"),
-    (0x1F431, "CAT FACE"),
-    (0x1F600, "GRINNING FACE"),
-    (0x1F638, "GRINNING CAT FACE WITH SMILING EYES"),
-    (0x1F639, "CAT FACE WITH TEARS OF JOY"),
-    (0x1F63A, "SMILING CAT FACE WITH OPEN MOUTH"),
-    (0x1F63B, "SMILING CAT FACE WITH HEART-SHAPED EYES"),
-    (0x1F63C, "CAT FACE WITH WRY SMILE"),
-    (0x1F63D, "KISSING CAT FACE WITH CLOSED EYES"),
-    (0x1F63E, "POUTING CAT FACE"),
-    (0x1F63F, "CRYING CAT FACE"),
-    (0x1F640, "WEARY CAT FACE"),
-    (0x1F642, "SLIGHTLY SMILING FACE"),
-    (0x1F980, "CRAB"),
-];
-
 /// The characters whose names contain every word of `query`, as the seed's
 /// `find_description_strs` prints them: `U+265A\t♚\tBLACK CHESS KING`.
-fn find(query: &str) -> Vec<String> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_uppercase).collect();
-    NAMES
-        .iter()
-        .filter(|(_, name)| {
-            let name_words: Vec<&str> = name.split([' ', '-']).collect();
-            words.iter().all(|w| name_words.contains(&w.as_str()))
-        })
-        .map(|&(code, name)| {
-            let glyph = char::from_u32(code).expect("BUG: the table holds valid code points");
-            format!("U+{code:04X}\t{glyph}\t{name}")
+fn find(index: &UnicodeIndex, query: &str) -> Vec<String> {
+    index
+        .find(query)
+        .into_iter()
+        .map(|c| {
+            let (code, name) = UnicodeIndex::describe(c);
+            format!("{code}\t{c}\t{name}")
         })
         .collect()
-}
-
-/// The seed's `index.status`: `6 matches for 'chess black'`.
-fn status(query: &str, count: usize) -> String {
-    let found = match count {
-        0 => "No match".to_string(),
-        1 => "1 match".to_string(),
-        n => format!("{n} matches"),
-    };
-    format!("{found} for {query:?}")
 }
 
 /// Whether a query ends the session: empty, or starting with a control
@@ -118,7 +58,7 @@ fn ends_session(query: &str) -> bool {
 
 /// The seed's `handle_queries`: prompt, read a line, answer, until the
 /// client is done.
-fn handle_queries(connection: Connection) -> Coroutine<()> {
+fn handle_queries(index: Rc<UnicodeIndex>, connection: Connection) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         let client = connection.peer_addr();
         loop {
@@ -133,9 +73,9 @@ fn handle_queries(connection: Connection) -> Coroutine<()> {
             if ends_session(&query) {
                 break;
             }
-            let lines = find(&query);
+            let lines = find(&index, &query);
             let mut answer: String = lines.iter().map(|line| line.clone() + CRLF).collect();
-            answer += &(status(&query, lines.len()) + CRLF);
+            answer += &format!("{} for {query:?}{CRLF}", UnicodeIndex::matches(lines.len()));
             co.write_all(&connection, answer).await?;
             println!("Sent {} results", lines.len());
         }
@@ -147,6 +87,7 @@ fn handle_queries(connection: Connection) -> Coroutine<()> {
 /// The seed's `start_server` + `run_forever`: a task per client.
 fn server(port: u16) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
+        let index = Rc::new(UnicodeIndex::new());
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let listener = co
             .listen(addr)
@@ -157,7 +98,7 @@ fn server(port: u16) -> Coroutine<()> {
             match co.accept(&listener).await {
                 // Detached: a client's failure is reported on stderr by the
                 // loop, and the others go on.
-                Ok(connection) => drop(co.spawn(handle_queries(connection)).await?),
+                Ok(connection) => drop(co.spawn(handle_queries(index.clone(), connection)).await?),
                 Err(e) => {
                     eprintln!("accept failed: {e}");
                     co.sleep(std::time::Duration::from_millis(100)).await?;
@@ -191,11 +132,16 @@ mod tests {
 
     #[test]
     fn queries_match_whole_words_in_any_order() {
-        assert_eq!(find("chess black").len(), 6);
-        assert_eq!(find("CAT face").len(), 10);
-        assert_eq!(find("black chess king"), ["U+265A\t♚\tBLACK CHESS KING"]);
-        assert!(find("su").is_empty());
-        assert_eq!(status("chess black", 6), "6 matches for \"chess black\"");
+        let index = UnicodeIndex::new();
+        assert_eq!(find(&index, "chess black").len(), 6);
+        assert_eq!(find(&index, "CAT face").len(), 10);
+        assert_eq!(
+            find(&index, "black chess king"),
+            ["U+265A\t♚\tBLACK CHESS KING"]
+        );
+        assert_eq!(find(&index, "digit nine")[0], "U+0039\t9\tDIGIT NINE");
+        assert!(find(&index, "su").is_empty());
+        assert_eq!(UnicodeIndex::matches(6), "6 matches");
         assert!(ends_session("") && ends_session("\u{3}") && !ends_session("sun"));
     }
 }

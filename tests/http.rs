@@ -8,6 +8,8 @@ mod common;
 
 #[path = "http/client.rs"]
 mod client;
+#[path = "http/examples.rs"]
+mod examples;
 #[path = "http/limits.rs"]
 mod limits;
 #[path = "http/server.rs"]
