@@ -6,6 +6,8 @@
 
 mod common;
 
+#[path = "http/browser.rs"]
+mod browser;
 #[path = "http/client.rs"]
 mod client;
 #[path = "http/examples.rs"]
