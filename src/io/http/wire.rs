@@ -141,10 +141,7 @@ impl Wire {
     }
 
     /// Parses the buffer with `parse`; a complete head is taken out of it.
-    fn parse(
-        &mut self,
-        parse: Parser,
-    ) -> Result<Option<Head>, HttpError> {
+    fn parse(&mut self, parse: Parser) -> Result<Option<Head>, HttpError> {
         match parse(&self.buffer)? {
             Some((_, length)) if length > MAX_HEAD => Err(HttpError::HeadTooLarge),
             Some((head, length)) => {
