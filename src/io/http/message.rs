@@ -2,6 +2,7 @@
 //! it (or as the client receives it).
 
 use std::fmt;
+use std::net::SocketAddr;
 
 use crate::toolkit::Stream;
 
@@ -24,6 +25,7 @@ pub struct Request {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
     pub(crate) params: Vec<(String, String)>,
+    pub(crate) peer: Option<SocketAddr>,
 }
 
 impl Request {
@@ -41,7 +43,17 @@ impl Request {
             headers: Vec::new(),
             body: Vec::new(),
             params: Vec::new(),
+            peer: None,
         }
+    }
+
+    /// The client's address, for a request that came over a connection.
+    ///
+    /// ```
+    /// assert_eq!(trampoline::http::Request::new("GET", "/").peer_addr(), None);
+    /// ```
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
     }
 
     /// The same request with this body.
@@ -273,6 +285,15 @@ impl Response {
     /// ```
     pub fn status(&self) -> u16 {
         self.status
+    }
+
+    /// The standard reason phrase of the status: `OK`, `Not Found`.
+    ///
+    /// ```
+    /// assert_eq!(trampoline::http::Response::new(404).reason(), "Not Found");
+    /// ```
+    pub fn reason(&self) -> &'static str {
+        reason(self.status)
     }
 
     /// The value of the header `name` (any case), the first if repeated.

@@ -247,6 +247,7 @@ async fn read_request(
         headers: head.headers,
         body,
         params: Vec::new(),
+        peer: Some(wire.connection.peer_addr()),
     };
     Ok(((request, head.version), keep_alive))
 }
