@@ -33,10 +33,18 @@ fn coroutines(n: u64) -> usize {
     2 * a - 1
 }
 
+/// The allocations of a run of fib(n), the fewest of three: the counter is
+/// global, and the test harness's other threads may allocate meanwhile
+/// (noise only ever adds).
 fn allocations_for(scheduler: &mut Scheduler, n: u64) -> usize {
-    let region = Region::new(GLOBAL);
-    assert_eq!(scheduler.run_until_complete(fib(n)).unwrap() > 0, n > 0);
-    region.change().allocations
+    (0..3)
+        .map(|_| {
+            let region = Region::new(GLOBAL);
+            assert_eq!(scheduler.run_until_complete(fib(n)).unwrap() > 0, n > 0);
+            region.change().allocations
+        })
+        .min()
+        .unwrap()
 }
 
 #[test]

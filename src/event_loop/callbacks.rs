@@ -1,6 +1,19 @@
-//! Callbacks the loop runs, and the wake-ups plain code asks for: the
-//! [`LoopHandle`] (`call_soon`, `call_later`, `call_next_tick`, `stop`) and the
-//! mailbox behind it.
+//! Callbacks the loop runs, as the seed's callback `EventLoop` does: the
+//! [`LoopHandle`] (`call_soon`, `call_later`, `call_next_tick`, `stop`) and
+//! the queues behind it.
+//!
+//! Plain code (a callback, a done callback) cannot touch the loop: it runs
+//! while the loop is busy. So it leaves callbacks here, in an `Rc` the loop
+//! and every handle hold, and the loop runs them at the start of each tick
+//! ([`Callbacks::run`]):
+//!
+//! - `soon`: callbacks in FIFO order, run at the start of the next tick,
+//!   before the ready tasks get their turns;
+//! - `next_tick`: callbacks run before anything else queued, even before the
+//!   next task turn (the seed's `do_on_next_tick`, Node's `process.nextTick`);
+//! - `later`: callbacks with a delay; the delay counts from the tick that
+//!   picks the request up (at most one task turn late), then they wait in a
+//!   deadline heap, the kernel's `Timers`, like sleeping tasks.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -8,64 +21,60 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::command::{Resume, SystemCall};
-use super::coroutine::{Co, thrown};
-use super::error::Error;
-use super::report::{panic_message, report};
-use super::task::TaskId;
-use super::timers::Alarm;
-use super::trampoline::Trampoline;
-use super::value::Value;
-use super::wake::Parked;
+use crate::kernel::{Callback, Co, Error, Resume, SystemCall, Timers, Trampoline, Value};
+use crate::kernel::{run_reporting, thrown};
 
-/// A callback the loop runs: a plain closure. Arguments are captured, so
-/// `functools.partial(add_ingredient, 'honey')` is just `move || add("honey")`.
-pub(crate) type Callback = Box<dyn FnOnce()>;
-
-/// A request for the trampoline, left by plain code.
-#[derive(Debug)]
-pub(crate) enum Wake {
-    /// Wake this task, parked in a wait list, unless it has already left
-    /// the list (woken by its timeout, or cancelled).
-    Waiter(Parked),
-    /// Throw the error waiting in this task's completion into it.
-    Throw { key: usize, id: TaskId },
-}
-
-/// The queues plain code fills and the trampoline drains: the loop's
-/// mailbox.
-///
-/// Plain code (a callback, `Queue::put_nowait`, `JoinHandle::cancel`) cannot
-/// touch the scheduler: it runs while the scheduler is busy. So it leaves
-/// requests here, in an `Rc` the scheduler and every handle hold, and
-/// the trampoline carries them out between task turns ([`Trampoline::run_due`]):
-///
-/// - `soon`: callbacks in FIFO order, run at the start of the next tick,
-///   before the ready tasks get their turns;
-/// - `next_tick`: callbacks run before anything else queued, even before the
-///   next task turn (the seed's `do_on_next_tick`, Node's `process.nextTick`);
-/// - `later`: callbacks with a delay; the delay counts from the tick that
-///   picks the request up (at most one task turn late), then they wait in
-///   the deadline heap (`timers.rs`) like sleeping tasks;
-/// - `wakes`: tasks to wake from a wait list, or to throw an error into.
+/// The queues plain code fills and the loop drains.
 #[derive(Default)]
-pub(crate) struct Mailbox {
-    pub(crate) soon: RefCell<VecDeque<Callback>>,
-    pub(crate) next_tick: RefCell<VecDeque<Callback>>,
+pub(crate) struct Callbacks {
+    soon: RefCell<VecDeque<Callback>>,
+    next_tick: RefCell<VecDeque<Callback>>,
     /// `next_tick` is not empty: one load to check after every task turn.
     next_tick_pending: Cell<bool>,
-    pub(crate) later: RefCell<Vec<(Duration, Callback)>>,
-    pub(crate) wakes: RefCell<VecDeque<Wake>>,
-    pub(crate) stopping: Cell<bool>,
+    later: RefCell<Vec<(Duration, Callback)>>,
+    stopping: Cell<bool>,
+    /// `call_later` callbacks by deadline.
+    timers: RefCell<Timers<Callback>>,
 }
 
-impl Mailbox {
-    /// Whether anything waits to be run or applied.
+impl Callbacks {
+    /// Whether anything waits to be run now.
     pub(crate) fn has_work(&self) -> bool {
         !self.soon.borrow().is_empty()
             || !self.next_tick.borrow().is_empty()
             || !self.later.borrow().is_empty()
-            || !self.wakes.borrow().is_empty()
+            || self.stopping.get()
+    }
+
+    /// The earliest `call_later` deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
+        self.timers.borrow().next_deadline()
+    }
+
+    /// `stop` was asked for since the last look (and is now cleared).
+    pub(crate) fn take_stop(&self) -> bool {
+        self.stopping.replace(false)
+    }
+
+    /// Runs what is due this tick: the `call_soon` batch in FIFO order,
+    /// then the `call_later` callbacks now due, each preceded by any
+    /// next-tick callbacks. Callbacks queued during the batch wait for the
+    /// next tick, so a callback that requeues itself cannot starve the tasks.
+    pub(crate) fn run(&self, now: Duration) {
+        for (delay, callback) in self.later.take() {
+            self.timers
+                .borrow_mut()
+                .insert(now.saturating_add(delay), callback);
+        }
+        let mut batch = self.soon.take();
+        while let Some((_, callback)) = self.timers.borrow_mut().pop_due(now) {
+            batch.push_back(callback);
+        }
+        self.run_next_ticks();
+        for callback in batch {
+            run_reporting(callback);
+            self.run_next_ticks();
+        }
     }
 
     /// Runs the queued next-tick callbacks, and those they queue, until none
@@ -89,26 +98,12 @@ impl Mailbox {
     }
 }
 
-impl fmt::Debug for Mailbox {
+impl fmt::Debug for Callbacks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Mailbox")
+        f.debug_struct("Callbacks")
             .field("soon", &self.soon.borrow().len())
-            .field("next_tick", &self.next_tick.borrow().len())
             .field("later", &self.later.borrow().len())
-            .field("wakes", &self.wakes.borrow().len())
-            .field("stopping", &self.stopping.get())
-            .finish()
-    }
-}
-
-/// Runs a callback; a panic in it is reported on stderr and the loop goes on.
-pub(crate) fn run_reporting(callback: Callback) {
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback));
-    if let Err(payload) = run {
-        report(&format!(
-            "a callback panicked: {}",
-            panic_message(payload.as_ref())
-        ));
+            .finish_non_exhaustive()
     }
 }
 
@@ -136,7 +131,7 @@ pub(crate) fn run_reporting(callback: Callback) {
 /// ```
 #[derive(Clone)]
 pub struct LoopHandle {
-    pub(crate) mailbox: Rc<Mailbox>,
+    pub(crate) callbacks: Rc<Callbacks>,
 }
 
 impl LoopHandle {
@@ -150,7 +145,10 @@ impl LoopHandle {
     /// scheduler.run_forever().unwrap();
     /// ```
     pub fn call_soon(&self, callback: impl FnOnce() + 'static) {
-        self.mailbox.soon.borrow_mut().push_back(Box::new(callback));
+        self.callbacks
+            .soon
+            .borrow_mut()
+            .push_back(Box::new(callback));
     }
 
     /// Runs `callback` once `delay` has passed. Callbacks due at the same
@@ -166,7 +164,7 @@ impl LoopHandle {
     /// assert_eq!(scheduler.clock().now(), Duration::from_secs(20));
     /// ```
     pub fn call_later(&self, delay: Duration, callback: impl FnOnce() + 'static) {
-        self.mailbox
+        self.callbacks
             .later
             .borrow_mut()
             .push((delay, Box::new(callback)));
@@ -189,11 +187,11 @@ impl LoopHandle {
     /// assert_eq!(*log.borrow(), ["next tick", "soon"]);
     /// ```
     pub fn call_next_tick(&self, callback: impl FnOnce() + 'static) {
-        self.mailbox
+        self.callbacks
             .next_tick
             .borrow_mut()
             .push_back(Box::new(callback));
-        self.mailbox.next_tick_pending.set(true);
+        self.callbacks.next_tick_pending.set(true);
     }
 
     /// Stops the loop once the current tick is over:
@@ -208,43 +206,13 @@ impl LoopHandle {
     /// scheduler.run_forever().unwrap();
     /// ```
     pub fn stop(&self) {
-        self.mailbox.stopping.set(true);
+        self.callbacks.stopping.set(true);
     }
 }
 
 impl fmt::Debug for LoopHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("LoopHandle").field(&self.mailbox).finish()
-    }
-}
-
-impl Trampoline {
-    /// Runs what is due this tick, before any task's turn: wakes the tasks
-    /// whose sleep or wait timed out, then runs the `call_soon` batch in FIFO
-    /// order followed by the `call_later` callbacks now due (each preceded
-    /// by any next-tick callbacks), then applies the wake-ups and throws they
-    /// and the tasks asked for. Callbacks queued during the batch wait for
-    /// the next tick, so a callback that requeues itself cannot starve the
-    /// tasks.
-    pub(crate) fn run_due(&mut self, now: Duration) {
-        let mailbox = self.mailbox.clone();
-        for (delay, callback) in mailbox.later.take() {
-            self.timers
-                .insert(now.saturating_add(delay), Alarm::Callback(callback));
-        }
-        let mut batch = mailbox.soon.take();
-        while let Some((seq, alarm)) = self.timers.pop_due(now) {
-            match alarm {
-                Alarm::Task { key, id } => self.ring(key, id, seq),
-                Alarm::Callback(callback) => batch.push_back(callback),
-            }
-        }
-        mailbox.run_next_ticks();
-        for callback in batch {
-            run_reporting(callback);
-            mailbox.run_next_ticks();
-        }
-        self.apply_wakes();
+        f.debug_tuple("LoopHandle").field(&self.callbacks).finish()
     }
 }
 
@@ -254,9 +222,12 @@ struct GetLoopHandle;
 
 impl SystemCall for GetLoopHandle {
     fn apply(self: Box<Self>, trampoline: &mut Trampoline, _key: usize) -> Option<Resume> {
-        let handle = LoopHandle {
-            mailbox: trampoline.mailbox.clone(),
-        };
+        let callbacks = trampoline
+            .extensions
+            .get::<Rc<Callbacks>>()
+            .expect("BUG: the event loop keeps its callbacks in the extensions")
+            .clone();
+        let handle = LoopHandle { callbacks };
         Some(Resume::Returned(Value::new(handle)))
     }
 }
