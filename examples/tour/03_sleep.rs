@@ -75,11 +75,9 @@ impl Scheduler {
                 && deadline <= now
             {
                 self.timers.pop();
-                let task = self
-                    .sleeping
-                    .remove(&ticket)
-                    .expect("BUG: a timer without its task");
-                self.ready.push_back(task);
+                let task = self.sleeping.remove(&ticket);
+                self.ready
+                    .push_back(task.expect("BUG: a timer without its task"));
             }
             // Every deadline left is after `now`, so the subtraction is safe.
             let next = self.timers.peek().map(|Reverse((at, _))| *at - now);
