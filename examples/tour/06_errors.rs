@@ -14,8 +14,9 @@
 //! cargo run --example tour_06_errors
 //! ```
 //!
-//! Then type numbers: 25! does not fit in a u64, and the error comes up
-//! through 25 frames to the reader, which catches it. Ctrl-D ends the input.
+//! Then type numbers: for 25, the frame computing 21! overflows a u64, and
+//! its error comes up through the frames of 22! to 25! to the reader, which
+//! catches it and goes on. Ctrl-D ends the input.
 //! Previous: `05_trampoline.rs`. Next: `07_fib_coroutine.rs`.
 
 use std::cmp::Reverse;
