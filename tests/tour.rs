@@ -14,19 +14,27 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 /// `target/<profile>/examples/NAME`, next to this test's own binary. A plain
 /// `cargo test` builds the examples first, `cargo test --test tour` does not:
-/// so we ask cargo to build it (a no-op when it is fresh). Copied from
-/// `tests/common/mod.rs`, so that this file stands alone.
+/// so we ask cargo to build it (a no-op when it is fresh), in the profile this
+/// test was built with. Adapted from `tests/common/mod.rs`, so that this file
+/// stands alone.
 fn example(name: &str) -> PathBuf {
     let mut path = std::env::current_exe().expect("the test knows its path");
     path.pop();
     if path.ends_with("deps") {
         path.pop();
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--quiet", "--example", name])
-        .status()
-        .expect("cargo runs");
+    let profile = path
+        .file_name()
+        .and_then(|dir| dir.to_str())
+        .unwrap_or("debug");
+    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    build.args(["build", "--quiet", "--example", name]);
+    match profile {
+        "debug" => {}
+        "release" => _ = build.arg("--release"),
+        custom => _ = build.args(["--profile", custom]),
+    }
+    let built = build.status().expect("cargo runs");
     assert!(built.success(), "cannot build the {name} example");
     path.join("examples").join(name)
 }
