@@ -4,10 +4,13 @@
 //! The test runs itself again as a child process whose stdin is a pipe the
 //! parent holds open, so the reader really parks.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
+use support::{TIMEOUT, this_test_again, watchdog};
 use trampoline::{Coroutine, Scheduler};
 
 const CHILD: &str = "TRAMPOLINE_CANCEL_READ_LINE_CHILD";
@@ -33,24 +36,17 @@ fn a_reader_cancelled_while_waiting_for_a_line_does_not_take_it() {
     if std::env::var_os(CHILD).is_some() {
         return child();
     }
-    let mut process = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_reader_cancelled_while_waiting_for_a_line_does_not_take_it",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = process.id();
+    let mut process = this_test_again(
+        module_path!(),
+        "a_reader_cancelled_while_waiting_for_a_line_does_not_take_it",
+    )
+    .env(CHILD, "1")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
     // A watchdog, so a broken build fails instead of hanging CI.
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(20));
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-    });
+    let _watchdog = watchdog(&process, TIMEOUT);
     let mut stdout = BufReader::new(process.stdout.take().unwrap());
     let mut stdin = process.stdin.take().unwrap();
     let mut seen = Vec::new();

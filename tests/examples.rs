@@ -4,73 +4,9 @@
 //! close) and a time limit. The example binaries are built once, with the
 //! `cargo` that runs these tests, into the same target directory.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::Once;
-use std::time::{Duration, Instant};
+mod support;
 
-/// How long an example may run before it counts as hung.
-const LIMIT: Duration = Duration::from_secs(30);
-
-fn examples_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("examples")
-}
-
-/// Builds the examples (a no-op when `cargo test` already did).
-fn build_examples() {
-    static BUILD: Once = Once::new();
-    BUILD.call_once(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--examples", "--quiet"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "the examples do not build");
-    });
-}
-
-/// Runs `name` with `args`, feeding `input` on stdin, and returns its stdout
-/// and stderr once it exits (within `LIMIT`).
-fn run(name: &str, args: &[&str], input: &str) -> (String, String) {
-    build_examples();
-    let mut child = Command::new(examples_dir().join(name))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > LIMIT {
-            child.kill().unwrap();
-            panic!("example {name} did not end within {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    );
-    assert!(
-        output.status.success(),
-        "example {name} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    (stdout, stderr)
-}
+use support::run_example;
 
 /// Asserts that `lines` appear in `text`, in this order (other lines may
 /// come between them).
@@ -86,14 +22,14 @@ fn assert_in_order(text: &str, lines: &[&str]) {
 
 #[test]
 fn hello_threads_computes_while_the_thread_says_hello() {
-    let (out, err) = run("hello_threads", &[], "20\nnot a number\n25\n");
+    let (out, err) = run_example("hello_threads", &[], "20\nnot a number\n25\n");
     assert_in_order(&out, &["fib(20) = 6765", "fib(25) = 75025"]);
     assert!(err.contains("\"not a number\" is not a number"), "{err}");
 }
 
 #[test]
 fn hello_eventloop_polls_stdin_and_says_hello() {
-    let (out, _) = run("hello_eventloop", &[], "20\n25\n");
+    let (out, _) = run_example("hello_eventloop", &[], "20\n25\n");
     assert!(
         out.lines().next().unwrap().ends_with(" - Hello world!"),
         "{out}"
@@ -103,7 +39,7 @@ fn hello_eventloop_polls_stdin_and_says_hello() {
 
 #[test]
 fn hello_callbacks_stops_on_exit() {
-    let (out, _) = run("hello_callbacks", &[], "10\nexit\n20\n");
+    let (out, _) = run_example("hello_callbacks", &[], "10\nexit\n20\n");
     assert!(
         out.lines().next().unwrap().ends_with(" - Hello world!"),
         "{out}"
@@ -117,7 +53,7 @@ fn hello_callbacks_stops_on_exit() {
 
 #[test]
 fn exceptions_are_caught_where_they_land() {
-    let (out, _) = run("exceptions", &[], "");
+    let (out, _) = run_example("exceptions", &[], "");
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         [
@@ -130,7 +66,7 @@ fn exceptions_are_caught_where_they_land() {
 
 #[test]
 fn gather_processes_as_completed_then_all_at_once() {
-    let (out, _) = run("gather", &["--virtual", "--seed", "7"], "");
+    let (out, _) = run_example("gather", &["--virtual", "--seed", "7"], "");
     assert_in_order(
         &out,
         &[
@@ -149,12 +85,12 @@ fn gather_processes_as_completed_then_all_at_once() {
 
 #[test]
 fn chained_says_hello_world() {
-    assert_eq!(run("chained", &[], "").0, "Hello World!\n");
+    assert_eq!(run_example("chained", &[], "").0, "Hello World!\n");
 }
 
 #[test]
 fn memo_fib_finds_results_in_its_cache() {
-    let (out, _) = run("memo_fib", &[], "");
+    let (out, _) = run_example("memo_fib", &[], "");
     let expected = [
         "calculated 0",
         "calculated 1",
@@ -172,7 +108,7 @@ fn memo_fib_finds_results_in_its_cache() {
 
 #[test]
 fn call_soon_runs_callbacks_in_fifo_order() {
-    let (out, _) = run("call_soon", &[], "");
+    let (out, _) = run_example("call_soon", &[], "");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[..2], ["Hello world!", "Stopping loop."]);
     assert_in_order(
@@ -188,7 +124,7 @@ fn call_soon_runs_callbacks_in_fifo_order() {
 
 #[test]
 fn futures_show_tasks_callbacks_and_cancel() {
-    let (out, _) = run("futures", &[], "");
+    let (out, _) = run_example("futures", &[], "");
     assert_in_order(
         &out,
         &[
@@ -208,7 +144,7 @@ fn futures_show_tasks_callbacks_and_cancel() {
 
 #[test]
 fn wait_prints_done_and_pending_sets() {
-    let (out, _) = run("wait", &["--virtual"], "");
+    let (out, _) = run_example("wait", &["--virtual"], "");
     assert_in_order(
         &out,
         &[
@@ -222,7 +158,7 @@ fn wait_prints_done_and_pending_sets() {
 
 #[test]
 fn queue_shows_nowait_waiting_and_bounds() {
-    let (out, _) = run("queue", &["--virtual"], "");
+    let (out, _) = run_example("queue", &["--virtual"], "");
     assert_in_order(
         &out,
         &[
@@ -238,7 +174,7 @@ fn queue_shows_nowait_waiting_and_bounds() {
 
 #[test]
 fn interleave_alternates_only_with_sleep_zero() {
-    let (out, _) = run("interleave", &[], "");
+    let (out, _) = run_example("interleave", &[], "");
     let lines: Vec<&str> = out.lines().collect();
     let first: Vec<String> = ["c1_1", "c2_1"]
         .iter()
@@ -271,7 +207,7 @@ fn interleave_alternates_only_with_sleep_zero() {
 
 #[test]
 fn primes_stream_while_the_mail_is_checked() {
-    let (out, _) = run(
+    let (out, _) = run_example(
         "primes",
         &["--count", "10", "--checks", "2", "--seed", "3", "--virtual"],
         "",
@@ -289,7 +225,7 @@ fn primes_stream_while_the_mail_is_checked() {
 
 #[test]
 fn never_retrieved_reports_the_forgotten_error_once() {
-    let (out, err) = run("never_retrieved", &[], "");
+    let (out, err) = run_example("never_retrieved", &[], "");
     assert!(
         out.contains("result() raised: caught with result()"),
         "{out}"

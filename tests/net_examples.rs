@@ -7,14 +7,12 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-mod common;
-use common::{Killed, example, run};
-
-const LIMIT: Duration = Duration::from_secs(30);
+mod support;
+use support::{Killed, example, run_example};
 
 #[test]
 fn http_get_prints_status_headers_and_the_ip() {
-    let out = run("http_get", &[], LIMIT);
+    let (out, _) = run_example("http_get", &[], "");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "Got status 200 OK");
     assert_eq!(lines[1], "Response headers:");
@@ -24,7 +22,7 @@ fn http_get_prints_status_headers_and_the_ip() {
 
 #[test]
 fn downloads_keeps_to_its_limit_and_reports_errors_with_their_cause() {
-    let out = run("downloads", &["--count", "20", "--concurrency", "3"], LIMIT);
+    let (out, _) = run_example("downloads", &["--count", "20", "--concurrency", "3"], "");
     assert!(
         out.contains("Searching for 20 flags: from AD to BJ"),
         "{out}"
@@ -65,10 +63,10 @@ fn downloads_keeps_to_its_limit_and_reports_errors_with_their_cause() {
 
 #[test]
 fn downloads_verbose_prints_results_in_completion_order() {
-    let out = run(
+    let (out, _) = run_example(
         "downloads",
         &["--count", "12", "--concurrency", "12", "-v"],
-        LIMIT,
+        "",
     );
     let codes: Vec<&str> = out
         .lines()
@@ -87,7 +85,7 @@ fn downloads_verbose_prints_results_in_completion_order() {
 
 #[test]
 fn executor_saves_every_file() {
-    let out = run("executor", &["--files", "2", "--megabytes", "2"], LIMIT);
+    let (out, _) = run_example("executor", &["--files", "2", "--megabytes", "2"], "");
     assert!(out.contains("saved flag-1.bin: 2 MiB"), "{out}");
     assert!(out.contains("saved flag-2.bin: 2 MiB"), "{out}");
     assert!(out.contains("all saved after"), "{out}");
@@ -102,7 +100,7 @@ fn charfinder_answers_two_clients_at_once() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut server = Killed(child);
+    let mut server = Killed::new(child);
     let mut stdout = BufReader::new(server.0.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();

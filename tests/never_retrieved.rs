@@ -6,8 +6,9 @@
 //! Each scenario runs in a child process (this test binary again), so its
 //! stderr can be read.
 
-use std::process::{Command, Stdio};
+mod support;
 
+use support::{TIMEOUT, output, this_test_again};
 use trampoline::{Coroutine, Error, Scheduler};
 
 const CHILD: &str = "TRAMPOLINE_NEVER_RETRIEVED_SCENARIO";
@@ -64,17 +65,9 @@ fn scenario(name: &str) {
 
 /// Runs `name` in a child process and returns its stderr.
 fn stderr_of(name: &str) -> String {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "scenarios_report_each_unread_error_once",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, name)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let mut command = this_test_again(module_path!(), "scenarios_report_each_unread_error_once");
+    command.env(CHILD, name);
+    let output = output(command, b"", TIMEOUT);
     assert!(
         output.status.success(),
         "scenario {name} failed: {output:?}"

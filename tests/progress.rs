@@ -1,9 +1,9 @@
 //! The progress bar: coroutines done out of the expected total, drawn in
 //! place on one line, erased when the task finishes or a line is printed.
 
-mod common;
+mod support;
 
-use common::SharedBuf;
+use support::SharedBuf;
 use trampoline::observe::Progress;
 use trampoline::{Coroutine, Scheduler};
 

@@ -2,9 +2,11 @@
 //! scenarios run in a child process (this test binary, re-run on one ignored
 //! test) so their stderr can be read.
 
-use std::process::Command;
+mod support;
+
 use std::time::Duration;
 
+use support::{TIMEOUT, output, this_test_again};
 use trampoline::{Clock, Coroutine, Error, Scheduler};
 
 fn failing() -> Coroutine<()> {
@@ -18,16 +20,9 @@ fn failing() -> Coroutine<()> {
 
 /// Runs the ignored test `name` in a child and returns its stderr.
 fn stderr_of(name: &str) -> String {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
+    let mut command = this_test_again(module_path!(), name);
+    command.arg("--ignored");
+    let output = output(command, b"", TIMEOUT);
     assert!(output.status.success(), "{output:?}");
     String::from_utf8(output.stderr).unwrap()
 }

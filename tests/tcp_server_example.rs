@@ -7,8 +7,8 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{Killed, example};
+mod support;
+use support::{Killed, example};
 
 /// A client: a line reader with a timeout, and the socket to write to.
 struct Client {
@@ -52,7 +52,7 @@ fn several_clients_at_once_then_shutdown() {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut server = Killed(child);
+    let mut server = Killed::new(child);
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     let port: u16 = first

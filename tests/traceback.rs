@@ -2,12 +2,12 @@
 //! the failure shows the chain it went through: a transcript under the
 //! virtual clock with scripted input, through the library API.
 
-mod common;
+mod support;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use common::SharedBuf;
+use support::SharedBuf;
 use trampoline::observe::Trace;
 use trampoline::{Coroutine, Error, Scheduler, Script};
 

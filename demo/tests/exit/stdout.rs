@@ -2,12 +2,10 @@
 //! quietly; a stdout that cannot be written (`> /dev/full`) is an error said
 //! on stderr. No panic either way.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 
-use support::{TIMEOUT, demo, wait};
+use crate::support::{LIFETIME, TIMEOUT, demo, wait, watchdog};
 
 #[test]
 fn a_reader_that_goes_away_ends_the_demo_quietly() {
@@ -18,6 +16,7 @@ fn a_reader_that_goes_away_ends_the_demo_quietly() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the demo starts");
+    let _watchdog = watchdog(&child, LIFETIME);
     let mut first = String::new();
     BufReader::new(child.stdout.take().expect("piped"))
         .read_line(&mut first)
@@ -73,6 +72,7 @@ fn a_reader_that_goes_away_still_leaves_a_complete_timeline() {
         .stderr(Stdio::null())
         .spawn()
         .expect("the demo starts");
+    let _watchdog = watchdog(&child, LIFETIME);
     let mut first = String::new();
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     stdout.read_line(&mut first).expect("the hello line");

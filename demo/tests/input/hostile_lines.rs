@@ -2,11 +2,9 @@
 //! bad one gets one clear `error:` line on stderr, the good ones around it
 //! are answered in order, and memory stays bounded even for a 50 MB line.
 
-mod support;
-
 use std::process::Stdio;
 
-use support::{Demo, answers_for, demo};
+use crate::support::{Demo, TIMEOUT, answers_for, demo, wait};
 
 /// Each bad line, and what its `error:` line must say.
 const BAD: [(&[u8], &str); 13] = [
@@ -131,7 +129,7 @@ fn a_flood_of_endless_computations_keeps_memory_bounded() {
         rustix::process::Signal::INT,
     )
     .expect("signalled");
-    let status = support::wait(&mut demo.child, support::TIMEOUT);
+    let status = wait(&mut demo.child, TIMEOUT);
     drop(flood.join());
     println!("peak RSS with 5000 endless computations asked for: {peak_kib} KiB");
     assert_eq!(status.code(), Some(130));

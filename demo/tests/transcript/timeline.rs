@@ -2,70 +2,13 @@
 //! balance, and the nesting seen there is the computation's stack depth,
 //! however the run ends (`exit`, end of input, Ctrl-C).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{run_script, stderr};
-use serde_json::Value;
-
-/// What one track (one task) of a timeline shows.
-#[derive(Debug, Default)]
-struct Track {
-    name: String,
-    /// Begin events (generator pushes recorded).
-    begins: usize,
-    /// The deepest nesting of slices.
-    deepest: usize,
-}
-
-/// Parses a timeline and checks, per track, that every end closes a begin,
-/// that nothing stays open, and that time never goes back; returns the tracks.
-fn tracks(json: &str) -> BTreeMap<u64, Track> {
-    let trace: Value = serde_json::from_str(json).expect("the timeline is valid JSON");
-    let mut tracks: BTreeMap<u64, Track> = BTreeMap::new();
-    let mut open: BTreeMap<u64, (usize, f64)> = BTreeMap::new();
-    for event in trace["traceEvents"]
-        .as_array()
-        .expect("a traceEvents array")
-    {
-        let ph = event["ph"].as_str().expect("every event has a phase");
-        let Some(tid) = event["tid"].as_u64() else {
-            continue; // the process name
-        };
-        let track = tracks.entry(tid).or_default();
-        let (depth, last_ts) = open.entry(tid).or_default();
-        if ph == "M" {
-            if event["name"] == "thread_name" {
-                track.name = event["args"]["name"].as_str().unwrap().to_string();
-            }
-            continue;
-        }
-        let ts = event["ts"].as_f64().expect("a timestamp");
-        assert!(ts >= *last_ts, "time goes back on track {tid}");
-        *last_ts = ts;
-        match ph {
-            "B" => {
-                *depth += 1;
-                track.begins += 1;
-                track.deepest = track.deepest.max(*depth);
-            }
-            "E" => {
-                assert!(*depth > 0, "an end without a begin on track {tid}");
-                *depth -= 1;
-            }
-            "i" | "X" => {}
-            other => panic!("unexpected phase {other}"),
-        }
-    }
-    for (tid, (depth, _)) in open {
-        assert_eq!(depth, 0, "track {tid} ends with {depth} slices open");
-    }
-    tracks
-}
+use crate::support::timeline::{Track, tracks};
+use crate::support::{run_script, stderr};
 
 fn timeline_of(script: &str, depth: Option<&str>) -> BTreeMap<u64, Track> {
     let dir = tempfile::tempdir().unwrap();
@@ -162,38 +105,4 @@ fn a_timeline_that_cannot_be_created_is_a_clear_error() {
         why.starts_with("error: cannot create /nonexistent/dir/trace.json: "),
         "{why}"
     );
-}
-
-#[test]
-fn tasks_spawned_before_the_timeline_was_attached_are_left_out() {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use trampoline::observe::ChromeTrace;
-    use trampoline::{Clock, Coroutine, Scheduler};
-
-    fn leaf() -> Coroutine<()> {
-        Coroutine::new(|_co| async { Ok(()) })
-    }
-    let early = Coroutine::new(|co| async move {
-        co.sleep(Duration::from_secs(1)).await?;
-        co.call(leaf()).await
-    });
-    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
-    // The first run leaves `early` asleep in the scheduler.
-    let spawn_early = Coroutine::new(move |co| async move {
-        co.spawn(early).await?;
-        Ok(())
-    });
-    scheduler.run_until_complete(spawn_early).unwrap();
-    let timeline = Rc::new(RefCell::new(ChromeTrace::new(Vec::new())));
-    scheduler.observe(timeline.clone());
-    let later = Coroutine::new(|co| async move {
-        co.sleep(Duration::from_secs(2)).await?;
-        co.call(leaf()).await
-    });
-    scheduler.run_until_complete(later).unwrap();
-    let json = String::from_utf8(timeline.borrow_mut().finish().unwrap()).unwrap();
-    let tracks = tracks(&json);
-    assert_eq!(tracks[&3].begins, 2, "{json}");
-    assert_eq!(tracks.get(&2).map_or(0, |t| t.begins), 0, "{json}");
 }

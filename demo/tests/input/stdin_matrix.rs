@@ -8,16 +8,14 @@
 //! The inputs are numbers up to 10: fib(10) takes a few hundred resumes, less
 //! than one turn, so the answers come in the order of the lines.
 
-mod support;
-
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::{Demo, answers_for, demo};
 use rustix::fs::{OFlags, fcntl_getfl};
-use support::{Demo, answers_for, demo};
 
 /// Lines `0`, `1`, ..., cycling through 0..=10.
 fn numbers(count: usize) -> Vec<u64> {

@@ -1,9 +1,7 @@
 //! The demo under `--script`: virtual time from 0, input from the script,
 //! exact transcripts (insta snapshots), byte-identical from run to run.
 
-mod common;
-
-use common::{run_script, stderr, stdout};
+use crate::support::{run_script, stderr, stdout};
 
 /// The seed's run: hello every 3 s, `28` typed at 4.0, `exit` at 10.0.
 const SEED: &str = "4.0 28\n10.0 exit\n";

@@ -1,9 +1,7 @@
 //! `--trace`: one aligned line per event on stderr, with the loop time, the
 //! task and its stack innermost first.
 
-mod common;
-
-use common::{run_script, stderr, stdout};
+use crate::support::{run_script, stderr, stdout};
 
 #[test]
 fn the_trace_tells_the_story_of_a_run() {

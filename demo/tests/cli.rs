@@ -1,12 +1,16 @@
 //! The demo binary end to end: stdin from a pipe and from a file, bad lines,
 //! `exit`, end of input, the hello timer, usage errors, Ctrl-C.
 
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use support::Killed;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trampoline");
 const LIMIT: Duration = Duration::from_secs(60);
@@ -172,19 +176,9 @@ fn spawn_demo(args: &[&str]) -> Child {
         .unwrap()
 }
 
-/// Kills the child if the test fails before it exits.
-struct Reap(Child);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn the_timer_keeps_firing_while_fib_computes() {
-    let mut child = Reap(spawn_demo(&["--interval", "0.05"]));
+    let mut child = Killed::new(spawn_demo(&["--interval", "0.05"]));
     let mut stdin = child.0.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
     let mut line = String::new();
@@ -208,7 +202,7 @@ fn the_timer_keeps_firing_while_fib_computes() {
 
 #[test]
 fn ctrl_c_mid_computation_exits_130_promptly() {
-    let mut child = Reap(spawn_demo(&["--interval", "1000"]));
+    let mut child = Killed::new(spawn_demo(&["--interval", "1000"]));
     let mut stdin = child.0.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
     let mut line = String::new();

@@ -2,13 +2,11 @@
 //! of a computation, and a second Ctrl-C while the loop cannot look. The demo
 //! exits at once with the usual status, and prints no partial line.
 
-mod support;
-
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{Demo, Ended, TIMEOUT, demo, wait};
 use rustix::process::{Pid, Signal, kill_process};
-use support::{Demo, TIMEOUT, demo, wait};
 
 /// Waits (within the test's timeout) until `child` has used `busy` of CPU
 /// time, read from `/proc/<pid>/stat` (user + system, in clock ticks of
@@ -41,7 +39,7 @@ fn send(child: &Child, signal: Signal) {
 
 /// Starts computations that take far longer than the test, then sends
 /// `signal` and returns how the demo ended and how long it took.
-fn interrupt_mid_computation(signal: Signal) -> (support::Ended, Duration) {
+fn interrupt_mid_computation(signal: Signal) -> (Ended, Duration) {
     let mut demo = Demo::start(demo(), Stdio::piped());
     demo.wait_for_line(|l| l.ends_with("Hello world!"));
     demo.write(b"93\n92\n5\n");
