@@ -7,22 +7,10 @@
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
-use trampoline::{Coroutine, Scheduler};
+use trampoline::{Scheduler, fib};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        let a = co.call(fib(n - 1)).await?;
-        let b = co.call(fib(n - 2)).await?;
-        Ok(a + b)
-    })
-    .with_arg(n)
-}
 
 /// fib(n) makes 2·F(n+1) − 1 coroutines.
 fn coroutines(n: u64) -> usize {

@@ -1,6 +1,8 @@
 //! A call returns its value to the caller, several levels deep, whatever the type.
 
-use trampoline::{Coroutine, Scheduler};
+mod support;
+
+use trampoline::{Coroutine, Scheduler, fib};
 
 fn leaf(n: u64) -> Coroutine<u64> {
     Coroutine::new(move |_co| async move { Ok(n * 10) })
@@ -33,26 +35,11 @@ fn values_come_back_through_three_levels() {
 
 #[test]
 fn fib_through_the_trampoline_matches_plain_fib() {
-    fn fib(n: u64) -> Coroutine<u64> {
-        Coroutine::new(move |co| async move {
-            if n <= 1 {
-                return Ok(n);
-            }
-            Ok(co.call(fib(n - 1)).await? + co.call(fib(n - 2)).await?)
-        })
-    }
-    fn plain(n: u64) -> u64 {
-        if n <= 1 {
-            n
-        } else {
-            plain(n - 1) + plain(n - 2)
-        }
-    }
     let mut scheduler = Scheduler::new().unwrap();
     for n in 0..=20 {
         assert_eq!(
             scheduler.run_until_complete(fib(n)).unwrap(),
-            plain(n),
+            support::fib(n),
             "fib({n})"
         );
     }

@@ -6,16 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use trampoline::{Clock, Coroutine, LoopEvent, Observer, Scheduler, TaskId};
-
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        Ok(co.call(fib(n - 1)).await? + co.call(fib(n - 2)).await?)
-    })
-}
+use trampoline::{Clock, Coroutine, LoopEvent, Observer, Scheduler, TaskId, fib};
 
 /// The task of every push and pop, in order.
 struct Steps(Rc<RefCell<Vec<TaskId>>>);

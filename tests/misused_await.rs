@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use trampoline::{Coroutine, ErrorKind, RunError, Scheduler};
+use trampoline::{Coroutine, ErrorKind, RunError, Scheduler, fib};
 
 #[test]
 fn awaiting_a_foreign_future_fails_the_task_and_the_loop_goes_on() {
@@ -58,14 +58,6 @@ impl<A: Future, B: Future> Future for Both<A, B> {
 
 #[test]
 fn two_co_commands_at_once_fail_the_task_and_the_loop_goes_on() {
-    fn fib(n: u64) -> Coroutine<u64> {
-        Coroutine::new(move |co| async move {
-            if n <= 1 {
-                return Ok(n);
-            }
-            Ok(co.call(fib(n - 1)).await? + co.call(fib(n - 2)).await?)
-        })
-    }
     let main = Coroutine::new(|co| async move {
         let greedy = co
             .spawn(Coroutine::new(|co| async move {

@@ -5,17 +5,7 @@ mod support;
 
 use support::SharedBuf;
 use trampoline::observe::Progress;
-use trampoline::{Coroutine, Scheduler};
-
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        Ok(co.call(fib(n - 1)).await? + co.call(fib(n - 2)).await?)
-    })
-    .with_arg(n)
-}
+use trampoline::{Coroutine, Scheduler, fib};
 
 #[test]
 fn a_tracked_task_draws_a_bar_that_is_erased_when_it_finishes() {

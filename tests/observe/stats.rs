@@ -6,17 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use trampoline::observe::Stats;
-use trampoline::{Clock, Coroutine, Scheduler};
-
-fn fib(n: u64) -> Coroutine<u64> {
-    Coroutine::new(move |co| async move {
-        if n <= 1 {
-            return Ok(n);
-        }
-        Ok(co.call(fib(n - 1)).await? + co.call(fib(n - 2)).await?)
-    })
-    .with_arg(n)
-}
+use trampoline::{Clock, Coroutine, Scheduler, fib};
 
 #[test]
 fn stats_count_tasks_coroutines_steps_and_the_deepest_stack() {
