@@ -4,13 +4,11 @@
 //! The test runs itself again as a child process whose stdin is a pipe the
 //! parent holds open, so the reader really parks.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{TIMEOUT, this_test_again, watchdog};
+use crate::support::{TIMEOUT, this_test_again, watchdog};
 use trampoline::{Coroutine, Scheduler};
 
 const CHILD: &str = "TRAMPOLINE_CANCEL_READ_LINE_CHILD";

@@ -1,7 +1,5 @@
 //! A call returns its value to the caller, several levels deep, whatever the type.
 
-mod support;
-
 use trampoline::{Coroutine, Scheduler, fib};
 
 fn leaf(n: u64) -> Coroutine<u64> {
@@ -39,7 +37,7 @@ fn fib_through_the_trampoline_matches_plain_fib() {
     for n in 0..=20 {
         assert_eq!(
             scheduler.run_until_complete(fib(n)).unwrap(),
-            support::fib(n),
+            crate::support::fib(n),
             "fib({n})"
         );
     }

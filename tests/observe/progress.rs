@@ -1,9 +1,7 @@
 //! The progress bar: coroutines done out of the expected total, drawn in
 //! place on one line, erased when the task finishes or a line is printed.
 
-mod support;
-
-use support::SharedBuf;
+use crate::support::SharedBuf;
 use trampoline::observe::Progress;
 use trampoline::{Coroutine, Scheduler, fib};
 

@@ -7,8 +7,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-mod support;
-use support::{Killed, example, run_example};
+use crate::support::{Killed, example, run_example};
 
 #[test]
 fn http_get_prints_status_headers_and_the_ip() {

@@ -6,9 +6,7 @@
 //! Each scenario runs in a child process (this test binary again), so its
 //! stderr can be read.
 
-mod support;
-
-use support::{TIMEOUT, output, this_test_again};
+use crate::support::{TIMEOUT, output, this_test_again};
 use trampoline::{Coroutine, Error, Scheduler};
 
 const CHILD: &str = "TRAMPOLINE_NEVER_RETRIEVED_SCENARIO";

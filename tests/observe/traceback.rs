@@ -2,12 +2,10 @@
 //! the failure shows the chain it went through: a transcript under the
 //! virtual clock with scripted input, through the library API.
 
-mod support;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use support::SharedBuf;
+use crate::support::SharedBuf;
 use trampoline::observe::Trace;
 use trampoline::{Coroutine, Error, Scheduler, Script};
 

@@ -7,8 +7,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod support;
-use support::{Killed, example};
+use crate::support::{Killed, example};
 
 /// A client: a line reader with a timeout, and the socket to write to.
 struct Client {

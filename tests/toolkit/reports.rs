@@ -2,11 +2,9 @@
 //! scenarios run in a child process (this test binary, re-run on one ignored
 //! test) so their stderr can be read.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{TIMEOUT, output, this_test_again};
+use crate::support::{TIMEOUT, output, this_test_again};
 use trampoline::{Clock, Coroutine, Error, Scheduler};
 
 fn failing() -> Coroutine<()> {

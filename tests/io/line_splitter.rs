@@ -2,10 +2,8 @@
 //! lines in. The CI-sized sibling of the fuzz target in `fuzz/` (which runs
 //! the same check, `tests/splitting/mod.rs`, for as long as one likes).
 
-mod splitting;
-
+use crate::splitting::{Line, chunked, expected};
 use proptest::prelude::*;
-use splitting::{Line, chunked, expected};
 
 /// Bytes rich in line endings and in bytes that are not UTF-8.
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
