@@ -164,13 +164,18 @@ pub fn example(name: &str) -> PathBuf {
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        let mut command = Command::new(cargo);
+        command
             .args(["build", "--examples", "--quiet", "--package", "trampoline"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::null())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "the examples do not build");
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // From scratch, on a slow machine, a build takes minutes: bounded all
+        // the same.
+        let built = output(command, b"", Duration::from_secs(600));
+        assert!(
+            built.status.success(),
+            "the examples do not build:\n{}",
+            stderr(&built)
+        );
     });
     let mut path = std::env::current_exe().expect("the test binary's path");
     path.pop();
