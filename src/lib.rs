@@ -194,7 +194,7 @@ mod kernel;
 pub mod observe;
 mod toolkit;
 
-pub use event_loop::{LoopHandle, RunError, Scheduler};
+pub use event_loop::{Held, LoopHandle, Pace, PacedStep, RunError, Scheduler, StepKind};
 pub use fib::fib;
 pub use io::http;
 pub use io::{

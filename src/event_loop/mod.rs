@@ -11,9 +11,13 @@ use signal_hook_mio::v1_0::Signals;
 
 mod callbacks;
 mod error;
+mod pace;
 
 pub use callbacks::LoopHandle;
 pub use error::RunError;
+pub use pace::{Held, Pace, PacedStep, StepKind};
+
+use pace::{Gate, OnHeld};
 
 use callbacks::Callbacks;
 
@@ -63,6 +67,14 @@ pub struct Scheduler {
     last_io_check: Duration,
     /// Scripted input, read instead of stdin.
     script: Option<Script>,
+    /// Slow motion: the tasks held, the control (`pace.rs`).
+    gate: Gate,
+    /// Told when one tick's turns held the loop past their threshold.
+    on_held: Vec<OnHeld>,
+    /// When this tick's turns began (after any poll), and the task whose
+    /// turn came last: what the next tick measures a held loop with.
+    turns_began: Duration,
+    last_turn: Option<(usize, crate::kernel::TaskId)>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -111,6 +123,10 @@ impl Scheduler {
             signals: None,
             last_io_check: Duration::ZERO,
             script: None,
+            gate: Gate::default(),
+            on_held: Vec::new(),
+            turns_began: Duration::ZERO,
+            last_turn: None,
         })
     }
 
@@ -174,6 +190,42 @@ impl Scheduler {
     /// ```
     pub fn clock(&self) -> &Clock {
         &self.trampoline.clock
+    }
+
+    /// The slow-motion control: a rate of pushes and pops per second, pause,
+    /// step (`pace.rs`). Off unless set.
+    ///
+    /// ```
+    /// let scheduler = trampoline::Scheduler::new().unwrap();
+    /// scheduler.pace().set_rate(Some(5.0));
+    /// assert!(scheduler.pace().is_on());
+    /// ```
+    pub fn pace(&self) -> Pace {
+        self.gate.pace.clone()
+    }
+
+    /// Calls `callback` whenever one tick's task turns held the loop longer
+    /// than `threshold` (real time; never under a virtual clock), naming the
+    /// task that ran last. Measured between ticks, from the clock reading
+    /// each tick takes anyway: it costs nothing per resume.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use trampoline::{Coroutine, Scheduler};
+    ///
+    /// let held = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    /// let mut scheduler = Scheduler::new().unwrap();
+    /// let seen = held.clone();
+    /// scheduler.on_held(Duration::from_millis(50), move |h| seen.borrow_mut().push(h.to_string()));
+    /// let main = Coroutine::new(|co| async move {
+    ///     std::thread::sleep(Duration::from_millis(80)); // blocks the loop
+    ///     co.sleep(Duration::from_millis(1)).await
+    /// }).named("sleepy");
+    /// scheduler.run_until_complete(main).unwrap();
+    /// assert!(held.borrow()[0].starts_with("sleepy (task 1) held the loop for"), "{:?}", held);
+    /// ```
+    pub fn on_held(&mut self, threshold: Duration, callback: impl FnMut(&Held) + 'static) {
+        self.on_held.push((threshold, Box::new(callback)));
     }
 
     /// Runs `main` as a task, and every task it starts, until `main` finishes;
@@ -257,6 +309,9 @@ impl Scheduler {
     /// One turn of the loop.
     pub(crate) fn tick(&mut self) -> Result<(), RunError> {
         let now = self.trampoline.clock.now();
+        if !self.on_held.is_empty() {
+            self.check_held(now);
+        }
         self.trampoline.wake_due_timers(now);
         self.callbacks.run(now);
         self.trampoline.apply_wakes();
@@ -266,12 +321,65 @@ impl Scheduler {
         } else if now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
             self.poll_io(Some(Duration::ZERO))?;
         }
+        self.turns_began = now.max(self.last_io_check);
+        if self.gate.admit(&mut self.trampoline, now) {
+            self.run_turns_paced();
+            return Ok(());
+        }
         for _ in 0..self.trampoline.ready.len() {
             let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
+            self.last_turn = Some((key, self.trampoline.tasks[key].id));
             self.trampoline.run_turn(key, resume);
             self.callbacks.run_next_ticks();
         }
         Ok(())
+    }
+
+    /// The same turns in slow motion: each is one step, and a task whose step
+    /// pushed or popped is held by the gate until its slot.
+    fn run_turns_paced(&mut self) {
+        for _ in 0..self.trampoline.ready.len() {
+            let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
+            let task = &self.trampoline.tasks[key];
+            let top = task
+                .stack
+                .last()
+                .expect("BUG: a live task's stack is never empty");
+            let before = (key, task.id, task.stack.len(), top.label());
+            self.last_turn = Some((key, task.id));
+            self.trampoline.run_turn(key, resume);
+            self.gate.after_step(&mut self.trampoline, before);
+            self.callbacks.run_next_ticks();
+        }
+    }
+
+    /// The previous tick's turns took `now - turns_began`: past a callback's
+    /// threshold, tell it (real time only: a virtual clock jumps).
+    fn check_held(&mut self, now: Duration) {
+        let took = now.saturating_sub(self.turns_began);
+        if self.trampoline.clock.is_virtual() || took < Duration::from_millis(1) {
+            return;
+        }
+        let last = self.last_turn.and_then(|(key, id)| {
+            let task = self.trampoline.tasks.get(key).filter(|t| t.id == id)?;
+            Some((id, task.stack.last()?.label()))
+        });
+        let late = self
+            .trampoline
+            .timers
+            .next_deadline()
+            .map_or(Duration::ZERO, |deadline| now.saturating_sub(deadline));
+        let held = Held {
+            at: now,
+            took,
+            late,
+            last,
+        };
+        for (threshold, callback) in &mut self.on_held {
+            if took > *threshold {
+                callback(&held);
+            }
+        }
     }
 
     /// Nothing is ready: sleep until the next deadline or IO, whichever comes
@@ -282,13 +390,15 @@ impl Scheduler {
             self.trampoline.timers.next_deadline(),
             self.callbacks.next_deadline(),
             script_line,
+            self.gate.next_deadline(),
         ]
         .into_iter()
         .flatten()
         .min();
         let wake_possible = (self.trampoline.input.has_waiters()
             && !self.trampoline.input.has_ended())
-            || self.reactor.has_waiters();
+            || self.reactor.has_waiters()
+            || self.gate.holds_tasks();
         match deadline {
             None if !wake_possible => return Err(RunError::Deadlock),
             Some(deadline) if self.trampoline.clock.is_virtual() => {

@@ -75,7 +75,7 @@ pub(crate) use input::InputQueue;
 pub(crate) use report::{describe, panic_message, report};
 pub(crate) use throw::request_throw;
 pub(crate) use timers::Timers;
-pub(crate) use trampoline::Trampoline;
+pub(crate) use trampoline::{STEPS_PER_TURN, Trampoline};
 pub(crate) use value::Value;
 pub(crate) use waitlist::WaitList;
 pub(crate) use wake::{Callback, Parked, Wake, run_reporting};

@@ -61,6 +61,9 @@ pub(crate) struct Trampoline {
     pub(crate) failed: Vec<Weak<Completion>>,
     /// What the layers above keep in the loop (the socket table, the pool).
     pub(crate) extensions: Extensions,
+    /// How many resumes a turn may make: [`STEPS_PER_TURN`], or 1 while the
+    /// event loop runs in slow motion (`event_loop/pace.rs`).
+    pub(crate) steps_per_turn: u32,
     next_id: TaskId,
 }
 
@@ -77,6 +80,7 @@ impl Trampoline {
             tickets: HashMap::new(),
             failed: Vec::new(),
             extensions: Extensions::default(),
+            steps_per_turn: STEPS_PER_TURN,
             next_id: TaskId::first(),
         }
     }
@@ -93,7 +97,7 @@ impl Trampoline {
                 None => return,
             };
         }
-        for _ in 0..STEPS_PER_TURN {
+        for _ in 0..self.steps_per_turn {
             let next = match self.resume_top(key, resume) {
                 Ok(GeneratorState::Yielded(command)) => self.interpret(key, command),
                 Ok(GeneratorState::Complete(outcome)) => self.pop(key, outcome),
