@@ -1,6 +1,7 @@
 //! What the command line asks for: the flags (parsed by clap), and the
 //! script that `--script` names.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -65,6 +66,28 @@ pub struct Args {
     /// print the same bytes.
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
+
+    /// Serve a live view of the loop on ADDR (default 127.0.0.1:8000; port 0
+    /// picks a free one): every task and its stack, the timers, the ready
+    /// queue, the output, an input box, and slow motion. Its address is
+    /// printed on stderr.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000")]
+    pub web: Option<SocketAddr>,
+
+    /// Slow motion: at most N pushes and pops a second (a call, a return),
+    /// so every step of a computation can be followed; timers and input
+    /// keep real time. The live view's slider changes it.
+    #[arg(long, value_name = "N", value_parser = parse_pace)]
+    pub pace: Option<f64>,
+}
+
+fn parse_pace(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(pace) if pace.is_finite() && pace > 0.0 => Ok(pace),
+        _ => Err(format!(
+            "the pace is a number of steps per second > 0, not {text}"
+        )),
+    }
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
@@ -91,6 +114,15 @@ pub fn read_script(path: &Path) -> Result<Script, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paces_are_positive_finite_rates() {
+        assert_eq!(parse_pace("5"), Ok(5.0));
+        assert_eq!(parse_pace("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "nan", "inf", "x"] {
+            assert!(parse_pace(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn intervals_must_be_positive_finite_seconds() {

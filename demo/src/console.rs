@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
-use trampoline::observe::{ChromeTrace, Progress, ProgressHandle, Stats, Trace};
+use trampoline::observe::{ChromeTrace, Live, Progress, ProgressHandle, SLOW_STEP, Stats, Trace};
 use trampoline::{LoopHandle, Scheduler, TaskId};
 
 use crate::cli::Args;
@@ -29,6 +29,8 @@ pub struct Console {
     /// Set once stdout cannot be written: the exit status to end with (0 when
     /// the reader went away, 1 for any other write error).
     stdout_gone: Rc<Cell<Option<u8>>>,
+    /// The live view (`--web`), which shows every line too.
+    live: Option<Live>,
 }
 
 impl Console {
@@ -38,6 +40,9 @@ impl Console {
     /// Either way the loop is stopped (not the process killed), so the
     /// observers are finished on the way out.
     pub fn say(&self, line: &str) {
+        if let Some(live) = &self.live {
+            live.say(line);
+        }
         if self.stdout_gone.get().is_some() {
             return;
         }
@@ -59,8 +64,17 @@ impl Console {
 
     /// One `error:` line on stderr; the program goes on.
     pub fn complain(&self, why: &str) {
+        if let Some(live) = &self.live {
+            live.complain(&format!("error: {why}"));
+        }
         self.clear_progress();
         complain(why);
+    }
+
+    /// One `warning:` line on stderr.
+    fn warn(&self, what: &str) {
+        self.clear_progress();
+        let _ = writeln!(std::io::stderr().lock(), "warning: {what}");
     }
 
     /// Gives the task computing fib(n) a progress bar, when it is expected to
@@ -157,10 +171,24 @@ impl Watchers {
             scheduler.observe(stats.clone());
             watchers.stats = Some(stats);
         }
+        if let Some(addr) = args.web {
+            let live = Live::start(scheduler, addr)?;
+            let _ = writeln!(std::io::stderr(), "Live view on http://{}/", live.addr());
+            console.live = Some(live);
+        }
+        if let Some(pace) = args.pace {
+            scheduler.pace().set_rate(Some(pace));
+        }
         if args.script.is_none() && std::io::stderr().is_terminal() {
             let progress = Progress::new(std::io::stderr());
             console.progress = Some(progress.handle());
             scheduler.observe(progress);
+        }
+        if !args.stats {
+            // --stats warns from the steps it times; without it, the loop's
+            // own notice, which costs nothing per resume, does.
+            let console = console.clone();
+            scheduler.on_held(SLOW_STEP, move |held| console.warn(&held.to_string()));
         }
         Ok((watchers, console))
     }

@@ -11,6 +11,7 @@
 //! stack.
 
 mod chrome;
+mod live;
 mod progress;
 pub(crate) mod ps;
 mod stacks;
@@ -20,6 +21,7 @@ mod trace;
 
 pub use crate::kernel::{LoopEvent, Observer};
 pub use chrome::{ChromeTrace, DEFAULT_DEPTH};
+pub use live::{HELD, Live};
 pub use progress::{Progress, ProgressHandle};
 pub use stats::{SLOW_STEP, Stats, StatsReport};
 pub use trace::Trace;
