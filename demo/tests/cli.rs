@@ -4,6 +4,9 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
+#[path = "cli/live.rs"]
+mod live;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
