@@ -231,3 +231,63 @@ fn a_blocked_loop_is_seen_and_named_while_the_page_answers() {
         "{warning}"
     );
 }
+
+/// Whether chromium, its driver and selenium are all here.
+fn browser_ready() -> bool {
+    let found = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    let selenium = Command::new("python3")
+        .args(["-c", "import selenium"])
+        .status()
+        .is_ok_and(|status| status.success());
+    found("chromium") && found("chromedriver") && selenium
+}
+
+/// Headless Chromium types `6` into the page's input box and sees a
+/// `compute(6)` column with `fib(…)` boxes, then `fib(6) = 8` in the output
+/// panel (`live_browser.py`). `.ci/install-browser` installs what it needs;
+/// the test runs it when something is missing and skips, loudly, only if
+/// the browser still cannot be had. `TRAMPOLINE_SCREENSHOT=FILE` keeps the
+/// screenshot.
+#[test]
+fn chromium_watches_fib_6_in_slow_motion() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    if !browser_ready() {
+        let _ = Command::new("bash")
+            .arg(format!("{root}/.ci/install-browser"))
+            .status();
+    }
+    if !browser_ready() {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: the browser test needs chromium, chromium-driver and \
+             selenium, and .ci/install-browser could not install them !!!!!!!!\n"
+        );
+        return;
+    }
+    let (_demo, addr, _stderr) = start_live(&["--interval", "1", "--pace", "20"]);
+    let dir = tempfile::tempdir().unwrap();
+    let screenshot = dir.path().join("live.png");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/live_browser.py");
+    let mut child = Command::new("timeout")
+        .args(["120", "python3", script, &format!("http://{addr}/")])
+        .arg(&screenshot)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the browser script failed ({status}):\n{out}");
+    assert!(out.contains("column: fib("), "{out}");
+    assert!(out.contains("compute(6)"), "{out}");
+    assert!(out.contains("fib(6) = 8"), "{out}");
+    let png = std::fs::read(&screenshot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    if let Ok(keep) = std::env::var("TRAMPOLINE_SCREENSHOT") {
+        std::fs::write(keep, png).unwrap();
+    }
+}

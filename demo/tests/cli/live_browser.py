@@ -1,0 +1,60 @@
+"""The live view in a real browser: headless Chromium, driven by selenium,
+opens the demo's page, types 6 into its input box, and waits for a
+`compute(6)` column with `fib(...)` boxes and for `fib(6) = 8` in the output
+panel. Run by demo/tests/cli/live.rs:
+    python3 live_browser.py http://127.0.0.1:PORT/ SCREENSHOT.png [LINE] [SHOT_AFTER_S]
+With LINE and SHOT_AFTER_S (for docs/), it types LINE and takes the
+screenshot that many seconds later instead.
+"""
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+url, screenshot = sys.argv[1], sys.argv[2]
+line = sys.argv[3] if len(sys.argv) > 3 else "6"
+shot_after = float(sys.argv[4]) if len(sys.argv) > 4 else None
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync",
+             "--window-size=1200,760"):
+    options.add_argument(flag)
+with tempfile.TemporaryDirectory() as profile:
+    options.add_argument(f"--user-data-dir={profile}")
+    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        browser.set_page_load_timeout(30)
+        browser.get(url)
+        wait = WebDriverWait(browser, 30, poll_frequency=0.02)
+        wait.until(lambda b: b.find_element(By.ID, "connection").text == "live")
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".task[data-name='main_task']"))
+        box = browser.find_element(By.ID, "line")
+        box.send_keys(line + "\n")
+        if shot_after is not None:
+            time.sleep(shot_after)
+            browser.save_screenshot(screenshot)
+            print("screenshot taken")
+            sys.exit(0)
+
+        def fib_boxes(b):
+            column = b.find_elements(By.CSS_SELECTOR, f".task[data-name='compute({line})']")
+            if not column:
+                return False
+            frames = [f.text for f in column[0].find_elements(By.CSS_SELECTOR, ".frame")]
+            return frames if any(f.startswith("fib(") for f in frames) else False
+
+        frames = wait.until(fib_boxes)
+        print("column:", " | ".join(frames))
+        browser.save_screenshot(screenshot)
+        wait.until(lambda b: any(l.text == "fib(6) = 8" for l in
+                                 b.find_elements(By.CSS_SELECTOR, "#output .line")))
+        lines = [l.text for l in browser.find_elements(By.CSS_SELECTOR, "#output .line")]
+        print("output:", " | ".join(lines))
+    finally:
+        browser.quit()
