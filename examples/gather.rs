@@ -9,13 +9,29 @@
 //! ```
 //!
 //! `--virtual` runs the same sleeps on a virtual clock (no real waiting);
-//! `--seed N` fixes the random waits (default: from the time of day).
+//! `--seed N` fixes the random waits (default: from the time of day);
+//! `--web ADDR` serves the live view (`observe::Live`) on ADDR, say
+//! `127.0.0.1:8000`, and waits for Enter before it starts, so a browser can
+//! open the page first: the three fetches appear as tasks, asleep until
+//! their timers.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
+use trampoline::observe::Live;
 use trampoline::{Clock, Coroutine, RunError, Scheduler, as_completed, gather};
+
+thread_local! {
+    /// The live view, when `--web` asked for one: it shows every line too.
+    static LIVE: RefCell<Option<Live>> = const { RefCell::new(None) };
+}
+
+/// A line on stdout, and in the live view's output panel.
+fn say(line: &str) {
+    println!("{line}");
+    LIVE.with_borrow(|live| live.as_ref().map(|live| live.say(line)));
+}
 
 /// A small xorshift generator: enough for random waits, no dependency.
 #[derive(Clone)]
@@ -41,7 +57,7 @@ fn get_url(random: Random, url: &'static str) -> Coroutine<(&'static str, u64)> 
     Coroutine::new(move |co| async move {
         let wait_time = random.randint(1, 4);
         co.sleep(Duration::from_secs(wait_time)).await?;
-        println!("Done: URL {url} took {wait_time}s to get!");
+        say(&format!("Done: URL {url} took {wait_time}s to get!"));
         Ok((url, wait_time))
     })
 }
@@ -58,7 +74,7 @@ fn process_as_results_come_in(random: Random) -> Coroutine<()> {
         let mut results = as_completed(urls(&random), None);
         while let Some(result) = co.next(&mut results).await? {
             let (url, _wait_time) = result?;
-            println!("Coroutine for {url} is done");
+            say(&format!("Coroutine for {url} is done"));
         }
         Ok(())
     })
@@ -71,7 +87,7 @@ fn process_once_everything_ready(random: Random) -> Coroutine<()> {
             .iter()
             .map(|(url, wait)| format!("('{url}', {wait})"))
             .collect();
-        println!("[{}]", shown.join(", "));
+        say(&format!("[{}]", shown.join(", ")));
         Ok(())
     })
 }
@@ -98,8 +114,22 @@ fn main() -> Result<(), RunError> {
         Clock::real()
     };
     let mut scheduler = Scheduler::with_clock(clock)?;
-    println!("First, process results as they come in:");
+    if let Some(i) = args.iter().position(|a| a == "--web") {
+        let addr = args.get(i + 1).and_then(|a| a.parse().ok());
+        let Some(addr) = addr else {
+            eprintln!("error: --web needs an address, such as 127.0.0.1:8000");
+            std::process::exit(2);
+        };
+        let live = Live::start(&mut scheduler, addr).unwrap_or_else(|why| {
+            eprintln!("error: {why}");
+            std::process::exit(1);
+        });
+        eprintln!("Live view on http://{}/ (press Enter to start)", live.addr());
+        let _ = std::io::stdin().read_line(&mut String::new());
+        LIVE.set(Some(live));
+    }
+    say("First, process results as they come in:");
     scheduler.run_until_complete(process_as_results_come_in(random.clone()))?;
-    println!("\nNow, process results once they are all ready:");
+    say("\nNow, process results once they are all ready:");
     scheduler.run_until_complete(process_once_everything_ready(random))
 }

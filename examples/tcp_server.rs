@@ -11,6 +11,9 @@
 //! (or `nc 127.0.0.1 8000`). One thread, one task per client: each task is
 //! parked on its socket while its client is quiet. `--port 0` picks a free
 //! port; the first line on stdout says which (`Serving on 127.0.0.1:PORT`).
+//! `--web 127.0.0.1:8001` serves the live view (`observe::Live`) too: each
+//! client's task appears as it connects, parked on its socket, and goes
+//! when it leaves.
 
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -28,6 +31,10 @@ struct Args {
     /// The port to listen on, on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 8000)]
     port: u16,
+
+    /// Serve the live view on this address too (port 0: any free port).
+    #[arg(long, value_name = "ADDR")]
+    web: Option<SocketAddr>,
 }
 
 /// What one line from a client asks for.
@@ -128,6 +135,12 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let run = Scheduler::new().and_then(|mut scheduler| {
         scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
+        if let Some(addr) = args.web {
+            match trampoline::observe::Live::start(&mut scheduler, addr) {
+                Ok(live) => eprintln!("Live view on http://{}/", live.addr()),
+                Err(why) => eprintln!("error: no live view: {why}"),
+            }
+        }
         scheduler.run_until_complete(server(args.port))
     });
     match run {

@@ -151,7 +151,9 @@ impl Board {
             snapshot: pinned.snapshot.as_ref().map(|(_, s)| s.clone()),
             events: pinned.output.iter().cloned().collect(),
             missed: 0,
-            silent_ms: pinned.heard.map(|t| t.elapsed().as_millis()),
+            // The sampler idles while nobody watches: its silence until this
+            // browser came says nothing about the loop.
+            silent_ms: None,
         };
         let cursor = Cursor {
             snapshot: pinned.snapshot.as_ref().map_or(0, |(n, _)| *n),
