@@ -124,7 +124,10 @@ fn main() -> Result<(), RunError> {
             eprintln!("error: {why}");
             std::process::exit(1);
         });
-        eprintln!("Live view on http://{}/ (press Enter to start)", live.addr());
+        eprintln!(
+            "Live view on http://{}/ (press Enter to start)",
+            live.addr()
+        );
         let _ = std::io::stdin().read_line(&mut String::new());
         LIVE.set(Some(live));
     }

@@ -1,6 +1,6 @@
 //! The event loop around the kernel, the seed's `EventLoop`: callbacks soon,
 //! later and on the next tick, in their order; `stop`; a deadlock reported;
-//! a callback that panics.
+//! a callback that panics; slow motion and the held-loop notice.
 
 #[path = "event_loop/call_later.rs"]
 mod call_later;
@@ -10,5 +10,7 @@ mod call_soon;
 mod callback_panic;
 #[path = "event_loop/next_tick.rs"]
 mod next_tick;
+#[path = "event_loop/pace.rs"]
+mod pace;
 #[path = "event_loop/stop.rs"]
 mod stop;

@@ -1,9 +1,11 @@
 //! The observers, through the library: what the loop reports and what each
 //! observer makes of it (`ps`, a failure's traceback, the progress bar,
-//! `Stats`, the timeline).
+//! `Stats`, the timeline, the live view).
 
 mod support;
 
+#[path = "observe/live.rs"]
+mod live;
 #[path = "observe/progress.rs"]
 mod progress;
 #[path = "observe/ps.rs"]

@@ -316,13 +316,15 @@ impl Scheduler {
         self.callbacks.run(now);
         self.trampoline.apply_wakes();
         self.read_input();
+        // Before the idle check: a held task whose slot came is ready.
+        let paced = self.gate.admit(&mut self.trampoline, now);
         if self.trampoline.is_idle() && !self.callbacks.has_work() {
             self.wait_for_something(now)?;
         } else if now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
             self.poll_io(Some(Duration::ZERO))?;
         }
         self.turns_began = now.max(self.last_io_check);
-        if self.gate.admit(&mut self.trampoline, now) {
+        if paced {
             self.run_turns_paced();
             return Ok(());
         }

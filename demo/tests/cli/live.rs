@@ -279,9 +279,17 @@ fn chromium_watches_fib_6_in_slow_motion() {
         .spawn()
         .expect("python3 runs");
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "the browser script failed ({status}):\n{out}");
+    assert!(
+        status.success(),
+        "the browser script failed ({status}):\n{out}"
+    );
     assert!(out.contains("column: fib("), "{out}");
     assert!(out.contains("compute(6)"), "{out}");
     assert!(out.contains("fib(6) = 8"), "{out}");

@@ -1,0 +1,124 @@
+//! Slow motion (`Scheduler::pace`) and the held-loop notice
+//! (`Scheduler::on_held`), on the virtual clock where time allows.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use trampoline::{Clock, Coroutine, Scheduler, StepKind, fib};
+
+/// A ticker that notes the loop time of each of its `ticks` wake-ups.
+fn ticker(ticks: u32, seen: Rc<RefCell<Vec<f64>>>) -> Coroutine<()> {
+    Coroutine::new(move |co| async move {
+        for _ in 0..ticks {
+            co.sleep(Duration::from_secs(1)).await?;
+            seen.borrow_mut().push(co.now().await?.as_secs_f64());
+        }
+        Ok(())
+    })
+}
+
+#[test]
+fn slow_motion_holds_every_push_and_pop_while_timers_keep_time() {
+    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    scheduler.pace().set_rate(Some(4.0));
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let tick = scheduler.spawn(ticker(5, seen.clone()));
+    let main = Coroutine::new(move |co| async move {
+        let answer = co.call(fib(4)).await?;
+        co.join(tick).await?;
+        Ok(answer)
+    });
+    assert_eq!(scheduler.run_until_complete(main).unwrap(), 3);
+    // The ticker woke on the second, every second: its steps move no stack.
+    assert_eq!(*seen.borrow(), [1.0, 2.0, 3.0, 4.0, 5.0]);
+    // fib(4) is 9 coroutines: 9 pushes and 9 pops below `main`, a quarter of
+    // a second apart (the first push comes on the task's first turn, the
+    // first held one goes at once).
+    let steps = scheduler.pace().take_steps();
+    let calls = steps.iter().filter(|s| s.kind == StepKind::Call).count();
+    let returns = steps.iter().filter(|s| s.kind == StepKind::Return).count();
+    assert_eq!((calls, returns), (9, 9), "{steps:?}");
+    assert_eq!(steps[0].label.to_string(), "fib(4)");
+    assert_eq!(steps[1].label.to_string(), "fib(3)");
+    assert_eq!(steps[1].depth, 3);
+    let last_pop = steps
+        .iter()
+        .rev()
+        .find(|s| s.kind == StepKind::Return)
+        .unwrap();
+    assert_eq!(last_pop.at, Duration::from_secs(4), "{last_pop:?}");
+}
+
+#[test]
+fn paused_steps_go_one_by_one() {
+    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    let pace = scheduler.pace();
+    pace.pause();
+    // A "step" click every second, from a task of its own.
+    let stepper: Coroutine<()> = Coroutine::new(move |co| async move {
+        loop {
+            co.sleep(Duration::from_secs(1)).await?;
+            pace.step();
+        }
+    });
+    scheduler.spawn(stepper);
+    assert_eq!(scheduler.run_until_complete(fib(3)).unwrap(), 2);
+    // fib(3): 4 pushes and 4 pops below the root; after each, the task
+    // waits for a click: 8 clicks, one a second.
+    assert_eq!(scheduler.clock().now(), Duration::from_secs(8));
+}
+
+#[test]
+fn full_speed_again_lets_the_held_tasks_go() {
+    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    let pace = scheduler.pace();
+    pace.set_rate(Some(1.0));
+    let main = Coroutine::new(move |co| async move {
+        let racer = co.spawn(fib(10)).await?;
+        co.sleep(Duration::from_secs(3)).await?;
+        pace.set_rate(None);
+        co.join(racer).await
+    });
+    assert_eq!(scheduler.run_until_complete(main).unwrap(), 55);
+    assert!(scheduler.clock().now() < Duration::from_secs(4));
+}
+
+#[test]
+fn a_step_that_holds_the_loop_is_named_once() {
+    let mut scheduler = Scheduler::new().unwrap();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let noted = heard.clone();
+    scheduler.on_held(Duration::from_millis(100), move |held| {
+        noted
+            .borrow_mut()
+            .push((held.took, held.last.map(|(_, l)| l.to_string())));
+    });
+    let main = Coroutine::new(|co| async move {
+        co.sleep(Duration::from_millis(5)).await?;
+        std::thread::sleep(Duration::from_millis(150)); // the Node.js mistake
+        co.sleep(Duration::from_millis(5)).await?;
+        std::thread::sleep(Duration::from_millis(20)); // short: not a notice
+        co.sleep(Duration::from_millis(5)).await
+    })
+    .named("blocker");
+    scheduler.run_until_complete(main).unwrap();
+    let heard = heard.borrow();
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert!(heard[0].0 >= Duration::from_millis(150));
+    assert_eq!(heard[0].1.as_deref(), Some("blocker"));
+}
+
+#[test]
+fn a_virtual_clock_never_hears_of_a_held_loop() {
+    let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    let heard = Rc::new(RefCell::new(0));
+    let noted = heard.clone();
+    scheduler.on_held(Duration::from_millis(1), move |_| *noted.borrow_mut() += 1);
+    let main = Coroutine::new(|co| async move {
+        std::thread::sleep(Duration::from_millis(20));
+        co.sleep(Duration::from_secs(100)).await
+    });
+    scheduler.run_until_complete(main).unwrap();
+    assert_eq!(*heard.borrow(), 0);
+}
