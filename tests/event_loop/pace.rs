@@ -12,7 +12,8 @@ fn ticker(ticks: u32, seen: Rc<RefCell<Vec<f64>>>) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         for _ in 0..ticks {
             co.sleep(Duration::from_secs(1)).await?;
-            seen.borrow_mut().push(co.now().await?.as_secs_f64());
+            let now = co.now().await?.as_secs_f64();
+            seen.borrow_mut().push(now);
         }
         Ok(())
     })
