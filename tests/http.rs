@@ -4,7 +4,7 @@
 //!
 //! Every server runs on 127.0.0.1, every wait has a deadline.
 
-mod common;
+mod support;
 
 #[path = "http/browser.rs"]
 mod browser;

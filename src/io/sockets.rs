@@ -19,9 +19,10 @@ use mio::{Interest, Registry};
 use slab::Slab;
 
 use crate::io::lines::DEFAULT_LINE_LIMIT;
+use crate::io::lines::InputError;
 use crate::io::source::{Reactor, Source};
 use crate::io::tcp::{Connection, Listener, NetOp, SocketId};
-use crate::kernel::{Error, InputError, Parked, Resume, TaskState, Trampoline, Value};
+use crate::kernel::{Error, Parked, Resume, TaskState, Trampoline, Value};
 
 /// What a task parked on a socket shows in `ps`.
 const WAITING: TaskState = TaskState::WaitingForIo("a socket");

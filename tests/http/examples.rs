@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use super::common::{Killed, example};
+use super::support::{Killed, example};
 use super::{PATIENCE, curl, exchange};
 
 /// Starts an example with `--port 0` and `args`; waits for its first line,
@@ -23,7 +23,7 @@ pub fn start(name: &str, args: &[&str]) -> (Killed, SocketAddr) {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut child = Killed(child);
+    let mut child = Killed::new(child);
     let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
