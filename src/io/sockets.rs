@@ -72,6 +72,10 @@ pub(crate) struct Sockets {
     dropped: Rc<RefCell<Vec<SocketId>>>,
     /// Tasks to wake that are not the one that issued the command.
     woken: Vec<(Parked, Resume)>,
+    /// Where `read(2)` puts what it reads, zeroed once: a fresh
+    /// `[0u8; CHUNK]` per read cost a 16 KiB memset each time, two thirds
+    /// of an HTTP request's instructions.
+    scratch: Box<[u8]>,
 }
 
 impl Sockets {
@@ -83,6 +87,7 @@ impl Sockets {
             next_generation: 0,
             dropped: Rc::default(),
             woken: Vec::new(),
+            scratch: vec![0; CHUNK].into_boxed_slice(),
         })
     }
 
@@ -318,7 +323,7 @@ impl Sockets {
 
     /// One `read(2)` into the socket's input: `Ok(false)` when it would block.
     fn fill(&mut self, key: usize) -> io::Result<bool> {
-        let mut chunk = [0u8; CHUNK];
+        let chunk = &mut self.scratch;
         let socket = &mut self.table[key];
         let Io::Stream(stream) = &mut socket.io else {
             return Err(io::Error::new(
@@ -327,7 +332,7 @@ impl Sockets {
             ));
         };
         loop {
-            return match stream.read(&mut chunk) {
+            return match stream.read(chunk) {
                 Ok(0) => {
                     socket.eof = true;
                     Ok(true)

@@ -69,8 +69,11 @@ impl Reactor {
 
     /// Lets every source wake the tasks whose operations are done.
     pub(crate) fn wake(&self, trampoline: &mut Trampoline) {
-        let sources = self.sources.borrow().clone();
-        for source in sources {
+        // By index, not over a borrow: a source's wake-ups may run code that
+        // makes a new source (no allocation per poll either).
+        let count = self.sources.borrow().len();
+        for index in 0..count {
+            let source = self.sources.borrow()[index].clone();
             source.borrow_mut().wake(trampoline);
         }
     }

@@ -2,6 +2,7 @@
 //! it (or as the client receives it).
 
 use std::fmt;
+use std::io::Write as _;
 use std::net::SocketAddr;
 
 use crate::toolkit::Stream;
@@ -340,20 +341,17 @@ impl Response {
 
     /// The status line and headers, as sent, with how the body follows.
     pub(crate) fn head(&self, date: &str, framing: Sent, close: bool) -> Vec<u8> {
+        // Writing to a `Vec` cannot fail: the `let _` drop nothing.
         let mut head = Vec::with_capacity(160);
-        let status = self.status;
-        let reason = reason(status);
-        head.extend_from_slice(format!("HTTP/1.1 {status} {reason}\r\n").as_bytes());
+        let _ = write!(head, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (name, value) in &self.headers {
-            head.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+            let _ = write!(head, "{name}: {value}\r\n");
         }
-        match framing {
-            Sent::Length(length) => {
-                head.extend_from_slice(format!("Content-Length: {length}\r\n").as_bytes())
-            }
-            Sent::Chunked => head.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
-            Sent::ToTheEnd => {}
-        }
+        let _ = match framing {
+            Sent::Length(length) => write!(head, "Content-Length: {length}\r\n"),
+            Sent::Chunked => head.write_all(b"Transfer-Encoding: chunked\r\n"),
+            Sent::ToTheEnd => Ok(()),
+        };
         if close {
             head.extend_from_slice(b"Connection: close\r\n");
         }

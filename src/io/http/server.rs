@@ -182,24 +182,22 @@ async fn serve_requests(
             Ok(None) => return Ok(()),
             Err(failure) => Err(failure),
         };
-        let (request, keep_alive) = match request {
-            Ok(request) => request,
+        let Incoming {
+            request,
+            version,
+            keep_alive,
+        } = match request {
+            Ok(incoming) => incoming,
             Err(Failure::Http(error)) => {
                 let response = Response::text(status_for(&error), format!("{error}\n"));
                 return write_response(co, shared, &wire.connection, response, false, 1).await;
             }
             Err(Failure::Io(error)) => return Err(error),
         };
-        let (version, method) = (request.1, request.0.method.clone());
-        let response = match co.call(shared.router.handle(request.0)).await {
+        let response = match co.call(shared.router.handle(request)).await {
             Ok(response) => response,
             Err(error) if error.is_cancelled() => return Err(error),
             Err(error) => Response::text(500, format!("{error}\n")),
-        };
-        let response = if method == "HEAD" {
-            response.with_body(Vec::new())
-        } else {
-            response
         };
         write_response(co, shared, &wire.connection, response, keep_alive, version).await?;
         if !keep_alive {
@@ -217,13 +215,21 @@ fn status_for(error: &HttpError) -> u16 {
     }
 }
 
-/// The body after `head`, and whether the connection stays open.
+/// A whole request, and what its head says about the connection.
+struct Incoming {
+    request: Request,
+    /// `1` for HTTP/1.1, `0` for HTTP/1.0 (which knows no chunks).
+    version: u8,
+    keep_alive: bool,
+}
+
+/// The body after `head`: the whole request.
 async fn read_request(
     co: &Co,
     shared: &Shared,
     wire: &mut Wire,
     head: Head,
-) -> Result<((Request, u8), bool), Failure> {
+) -> Result<Incoming, Failure> {
     let framing = head.framing(true)?;
     if let Framing::Length(length) = framing
         && length > shared.max_body as u64
@@ -249,7 +255,11 @@ async fn read_request(
         params: Vec::new(),
         peer: Some(wire.connection.peer_addr()),
     };
-    Ok(((request, head.version), keep_alive))
+    Ok(Incoming {
+        request,
+        version: head.version,
+        keep_alive,
+    })
 }
 
 /// Writes `response`: whole, or chunk by chunk as its stream emits them (to
