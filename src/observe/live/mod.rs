@@ -82,6 +82,9 @@ struct LoopSide {
     board: Arc<Board>,
     pending: RefCell<VecDeque<String>>,
     clock_start: Option<std::time::Instant>,
+    /// Slow motion's log of steps, drained before any other event so that
+    /// events stay in the order they happened.
+    pace: Pace,
 }
 
 impl fmt::Debug for Live {
@@ -105,12 +108,13 @@ impl Live {
         let board = Arc::new(Board::new(clock_start));
         let (controls, inbox) = channel();
         let addr = web::start(addr, board.clone(), controls)?;
+        let pace = scheduler.pace();
         let side = Rc::new(LoopSide {
             board,
             pending: RefCell::default(),
             clock_start,
+            pace: pace.clone(),
         });
-        let pace = scheduler.pace();
         let inbox = scheduler.spawn(inbox_task(Arc::new(Mutex::new(inbox)), pace.clone()));
         scheduler.spawn(sampler(side.clone(), pace, vec![inbox.id()]));
         let held = side.clone();
@@ -176,7 +180,8 @@ impl LoopSide {
     /// with the snapshot, if any.
     fn pin(&self, snapshot: Option<String>, events: impl Iterator<Item = String>) {
         let mut pending = self.pending.borrow_mut();
-        for event in events {
+        let steps = self.pace.take_steps();
+        for event in steps.iter().map(step_json).chain(events) {
             if pending.len() == PENDING {
                 pending.pop_front();
             }
@@ -200,7 +205,7 @@ fn sampler(side: Rc<LoopSide>, pace: Pace, hidden: Vec<TaskId>) -> Coroutine<()>
                 pace: pace.clone(),
             };
             let snapshot = sample.take(&co).await;
-            side.pin(snapshot, pace.take_steps().iter().map(step_json));
+            side.pin(snapshot, std::iter::empty());
             co.sleep(FRAME).await?;
         }
     })
