@@ -33,7 +33,8 @@ with tempfile.TemporaryDirectory() as profile:
         browser.get(url)
         wait = WebDriverWait(browser, 30, poll_frequency=0.02)
         wait.until(lambda b: b.find_element(By.ID, "connection").text == "live")
-        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".task[data-name='main_task']"))
+        wait.until(lambda b: b.execute_script(
+            "return !!document.querySelector(\".task[data-name='main_task']\")"))
         box = browser.find_element(By.ID, "line")
         box.send_keys(line + "\n")
         if shot_after is not None:
@@ -42,19 +43,25 @@ with tempfile.TemporaryDirectory() as profile:
             print("screenshot taken")
             sys.exit(0)
 
+        # The page redraws its columns at every snapshot (up to 30 a second):
+        # read them in one script, or the elements found go stale.
+        def frames_of(b):
+            return b.execute_script(
+                "const c = document.querySelector(`.task[data-name='compute(${arguments[0]})']`);"
+                "return c ? [...c.querySelectorAll('.frame')].map(f => f.textContent) : [];", line)
+
+        def output(b):
+            return b.execute_script(
+                "return [...document.querySelectorAll('#output .line')].map(l => l.textContent);")
+
         def fib_boxes(b):
-            column = b.find_elements(By.CSS_SELECTOR, f".task[data-name='compute({line})']")
-            if not column:
-                return False
-            frames = [f.text for f in column[0].find_elements(By.CSS_SELECTOR, ".frame")]
+            frames = frames_of(b)
             return frames if any(f.startswith("fib(") for f in frames) else False
 
         frames = wait.until(fib_boxes)
         print("column:", " | ".join(frames))
         browser.save_screenshot(screenshot)
-        wait.until(lambda b: any(l.text == "fib(6) = 8" for l in
-                                 b.find_elements(By.CSS_SELECTOR, "#output .line")))
-        lines = [l.text for l in browser.find_elements(By.CSS_SELECTOR, "#output .line")]
+        lines = wait.until(lambda b: (lambda o: o if "fib(6) = 8" in o else False)(output(b)))
         print("output:", " | ".join(lines))
     finally:
         browser.quit()
