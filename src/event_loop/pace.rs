@@ -7,8 +7,8 @@
 //! timers fire on time and lines arrive, and a task's first step after a
 //! wake-up is not held, nor a step that left its stack alone (`now`,
 //! `spawn`, a socket write), so the hello timer keeps real time while fib
-//! crawls. Off, it costs the loop one `Cell` read per tick (a tick runs up
-//! to 1024 resumes), none per resume.
+//! crawls. Off, it costs the loop two `Cell` reads per tick (a tick runs up
+//! to 1024 resumes), nothing per resume.
 //!
 //! **A held loop** ([`Held`]): at the start of each tick, the time since the
 //! previous tick's turns began is how long they held the loop; past a
@@ -197,8 +197,9 @@ impl Pace {
     }
 }
 
-/// The event loop's side of slow motion: the tasks whose next step waits for
-/// its slot, and when the next slot opens.
+/// The event loop's side of slow motion: when the next slot opens, and
+/// whether slow motion was on at the last tick (the held tasks are in the
+/// [`Pace`], where a live view can list them).
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
     pub(crate) pace: Pace,
@@ -218,9 +219,12 @@ impl Gate {
             self.was_on = on;
             trampoline.steps_per_turn = if on { 1 } else { crate::kernel::STEPS_PER_TURN };
             self.next_slot = now;
+            if !on {
+                // Full speed again: every held task goes.
+                self.release(trampoline, usize::MAX);
+            }
         }
         if !on {
-            self.release(trampoline, usize::MAX);
             return false;
         }
         let state = &self.pace.0;

@@ -299,3 +299,18 @@ fn chromium_watches_fib_6_in_slow_motion() {
         std::fs::write(keep, png).unwrap();
     }
 }
+
+#[test]
+fn an_address_in_use_is_an_error_that_says_so() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut command = Command::new(demo_binary());
+    command.args(["--web", &addr]);
+    let output = super::support::output(command, b"", PATIENCE);
+    assert!(!output.status.success());
+    let stderr = super::support::stderr(&output);
+    assert!(
+        stderr.starts_with(&format!("error: cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+}
