@@ -83,3 +83,60 @@ fn several_clients_at_once_then_shutdown() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+/// `--web`: the live view of the server, read from `/events` by a plain
+/// socket: a client's task appears while it is connected, and goes when it
+/// leaves.
+#[test]
+fn the_live_view_shows_each_client_task_while_it_is_connected() {
+    let mut child = Command::new(example("tcp_server"))
+        .args(["--port", "0", "--web", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let _server = Killed::new(child);
+    let (mut first, mut web) = (String::new(), String::new());
+    stdout.read_line(&mut first).unwrap();
+    stderr.read_line(&mut web).unwrap();
+    let port: u16 = first.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let web = web
+        .trim()
+        .strip_prefix("Live view on http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no live view: {web:?}"))
+        .to_string();
+    let events = TcpStream::connect(&web).unwrap();
+    events
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    (&events)
+        .write_all(b"GET /events HTTP/1.0\r\n\r\n")
+        .unwrap();
+    let mut events = BufReader::new(events);
+    // The number of client tasks in the next snapshot that passes `test`.
+    let mut clients_until = |test: &dyn Fn(usize) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(Instant::now() < deadline, "no such snapshot in 10 s");
+            let mut line = String::new();
+            events.read_line(&mut line).unwrap();
+            if !line.starts_with("data: {\"kind\":\"snapshot\"") {
+                continue;
+            }
+            let clients = line.matches("\"name\":\"serve_client\"").count();
+            if test(clients) {
+                return clients;
+            }
+        }
+    };
+    clients_until(&|n| n == 0);
+    let mut client = Client::connect(port);
+    assert_eq!(client.line(), "Welcome.");
+    assert_eq!(clients_until(&|n| n == 1), 1);
+    drop(client);
+    clients_until(&|n| n == 0);
+}
