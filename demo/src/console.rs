@@ -172,7 +172,7 @@ impl Watchers {
             watchers.stats = Some(stats);
         }
         if let Some(addr) = args.web {
-            let live = Live::start(scheduler, addr)?;
+            let live = Live::start(scheduler, addr).map_err(|e| error_chain(&e))?;
             let _ = writeln!(std::io::stderr(), "Live view on http://{}/", live.addr());
             console.live = Some(live);
         }

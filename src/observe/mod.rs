@@ -21,7 +21,7 @@ mod trace;
 
 pub use crate::kernel::{LoopEvent, Observer};
 pub use chrome::{ChromeTrace, DEFAULT_DEPTH};
-pub use live::{HELD, Live};
+pub use live::{HELD, Live, LiveError};
 pub use progress::{Progress, ProgressHandle};
 pub use stats::{SLOW_STEP, Stats, StatsReport};
 pub use trace::Trace;

@@ -57,6 +57,34 @@ const IDLE: Duration = Duration::from_millis(200);
 /// The most events the loop's side keeps while the web side holds the lock.
 const PENDING: usize = 1024;
 
+/// Why a live view could not start.
+///
+/// ```
+/// let e = trampoline::observe::LiveError::Timeout;
+/// assert_eq!(e.to_string(), "the live view did not start within 10 s");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveError {
+    /// The address cannot be listened on (in use, not this machine's).
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the socket said.
+        reason: String,
+    },
+    /// The web thread could not start.
+    #[error("cannot start the live view's thread")]
+    Thread(#[source] std::io::Error),
+    /// The web thread's event loop failed before it listened.
+    #[error("the live view's event loop failed: {0}")]
+    Loop(String),
+    /// The web thread did not say where it listens in time.
+    #[error("the live view did not start within 10 s")]
+    Timeout,
+}
+
 /// A live view of a scheduler, served on an address: [`Live::start`].
 ///
 /// ```
@@ -100,7 +128,7 @@ impl Live {
     /// page's controls drive [`Scheduler::pace`].
     ///
     /// Fails if the address cannot be listened on.
-    pub fn start(scheduler: &mut Scheduler, addr: SocketAddr) -> Result<Live, String> {
+    pub fn start(scheduler: &mut Scheduler, addr: SocketAddr) -> Result<Live, LiveError> {
         let clock_start = match scheduler.clock() {
             Clock::Real { start } => Some(*start),
             Clock::Virtual { .. } => None,

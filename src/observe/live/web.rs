@@ -16,6 +16,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+use super::LiveError;
 use super::board::{Board, Control, News};
 use crate::event_loop::Scheduler;
 use crate::io::http::{Request, Response, Router, Server};
@@ -40,25 +41,21 @@ pub(crate) fn start(
     addr: SocketAddr,
     board: Arc<Board>,
     controls: Sender<Control>,
-) -> Result<SocketAddr, String> {
+) -> Result<SocketAddr, LiveError> {
     let (tell, told) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("trampoline-live".into())
         .spawn(move || {
             let tell_error = tell.clone();
             let run = Scheduler::new()
-                .map_err(|e| e.to_string())
-                .and_then(|mut web| {
-                    web.run_until_complete(serve(addr, board, controls, tell))
-                        .map_err(|e| e.to_string())
-                });
+                .and_then(|mut web| web.run_until_complete(serve(addr, board, controls, tell)));
             if let Err(why) = run {
-                let _ = tell_error.send(Err(why));
+                let _ = tell_error.send(Err(LiveError::Loop(why.to_string())));
             }
         })
-        .map_err(|e| format!("cannot start the live view's thread: {e}"))?;
+        .map_err(LiveError::Thread)?;
     told.recv_timeout(Duration::from_secs(10))
-        .map_err(|_| "the live view did not start within 10 s".to_string())?
+        .map_err(|_| LiveError::Timeout)?
 }
 
 /// The server's main task: listen, say where, serve.
@@ -66,13 +63,14 @@ fn serve(
     addr: SocketAddr,
     board: Arc<Board>,
     controls: Sender<Control>,
-    tell: Sender<Result<SocketAddr, String>>,
+    tell: Sender<Result<SocketAddr, LiveError>>,
 ) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         let listener = match co.listen(addr).await {
             Ok(listener) => listener,
             Err(e) => {
-                let _ = tell.send(Err(format!("cannot listen on {addr}: {e}")));
+                let reason = e.to_string();
+                let _ = tell.send(Err(LiveError::Listen { addr, reason }));
                 return Ok(());
             }
         };
