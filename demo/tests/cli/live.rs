@@ -181,6 +181,14 @@ fn the_page_streams_the_loop_and_takes_a_typed_line() {
         j["kind"] == "snapshot" && j["pace"]["paused"] == false && j["pace"]["rate"].is_null()
     });
     assert_eq!(http(addr, "POST", "/control", "jump").0, 400);
+    // Each line of a body is a line typed.
+    assert_eq!(http(addr, "POST", "/input", "10\n11\n").0, 204);
+    viewer.wait_for("fib(10)", |j| {
+        j["kind"] == "output" && j["line"] == "fib(10) = 55"
+    });
+    viewer.wait_for("fib(11)", |j| {
+        j["kind"] == "output" && j["line"] == "fib(11) = 89"
+    });
 
     // `exit` typed on the page ends the demo, as if typed (so quickly that
     // the answer may not make it: the process is gone).

@@ -72,10 +72,8 @@ impl SystemCall for Sample {
             })
             .collect();
         timers.sort();
-        let ready = trampoline
-            .ready
-            .iter()
-            .map(|(k, _)| trampoline.tasks[*k].id);
+        let ready = (trampoline.ready.iter())
+            .filter_map(|(k, _)| trampoline.tasks.get(*k).map(|task| task.id));
         let input = tasks
             .iter()
             .filter(|task| task.state == TaskState::WaitingForInput)

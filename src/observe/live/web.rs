@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `GET /` | the page (`page.html`, compiled in) |
 //! | `GET /events` | `text/event-stream`: one `data:` JSON line per snapshot or event |
-//! | `POST /input` | the body is a line for the program, as if typed |
+//! | `POST /input` | the body's lines go to the program, as if typed |
 //! | `POST /control` | `pace 5`, `pace off`, `pause`, `play`, `step` |
 
 use std::net::SocketAddr;
@@ -95,10 +95,16 @@ fn router(board: Arc<Board>, controls: Sender<Control>) -> Router {
             })
         })
         .route("POST", "/input", move |request| {
-            let line = String::from_utf8_lossy(request.body())
-                .trim_end()
-                .to_string();
-            let sent = lines.send(Control::Line(line)).is_ok();
+            // Each line of the body is a line typed; an empty body, an
+            // empty line.
+            let text = String::from_utf8_lossy(request.body()).into_owned();
+            let typed: Vec<&str> = match text.is_empty() {
+                true => vec![""],
+                false => text.lines().collect(),
+            };
+            let sent = typed
+                .into_iter()
+                .all(|line| lines.send(Control::Line(line.to_string())).is_ok());
             Coroutine::new(move |_co| async move { Ok(answer(sent)) })
         })
         .route("POST", "/control", move |request: Request| {
