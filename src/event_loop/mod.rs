@@ -72,9 +72,10 @@ pub struct Scheduler {
     /// Told when one tick's turns held the loop past their threshold.
     on_held: Vec<OnHeld>,
     /// When this tick's turns began (after any poll), and the task whose
-    /// turn came last: what the next tick measures a held loop with.
+    /// turn came last with its top frame then: what the next tick measures
+    /// a held loop with.
     turns_began: Duration,
-    last_turn: Option<(usize, crate::kernel::TaskId)>,
+    last_turn: Option<(crate::kernel::TaskId, crate::kernel::Label)>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -244,6 +245,10 @@ impl Scheduler {
                 return Err(RunError::Stopped);
             }
         }
+        if !self.on_held.is_empty() {
+            // The last tick's turns are measured too: no next tick will.
+            self.check_held(self.trampoline.clock.now());
+        }
         match completion.take() {
             Some(Ok(value)) => Ok(value.take()),
             Some(Err(error)) => Err(RunError::Failed(error)),
@@ -330,7 +335,8 @@ impl Scheduler {
         }
         for _ in 0..self.trampoline.ready.len() {
             let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
-            self.last_turn = Some((key, self.trampoline.tasks[key].id));
+            let task = &self.trampoline.tasks[key];
+            self.last_turn = task.labels().next().map(|top| (task.id, top));
             self.trampoline.run_turn(key, resume);
             self.callbacks.run_next_ticks();
         }
@@ -348,7 +354,7 @@ impl Scheduler {
                 .last()
                 .expect("BUG: a live task's stack is never empty");
             let before = (key, task.id, task.stack.len(), top.label());
-            self.last_turn = Some((key, task.id));
+            self.last_turn = Some((task.id, top.label()));
             self.trampoline.run_turn(key, resume);
             self.gate.after_step(&mut self.trampoline, before);
             self.callbacks.run_next_ticks();
@@ -362,10 +368,7 @@ impl Scheduler {
         if self.trampoline.clock.is_virtual() || took < Duration::from_millis(1) {
             return;
         }
-        let last = self.last_turn.and_then(|(key, id)| {
-            let task = self.trampoline.tasks.get(key).filter(|t| t.id == id)?;
-            Some((id, task.stack.last()?.label()))
-        });
+        let last = self.last_turn;
         let late = self
             .trampoline
             .timers

@@ -13,9 +13,11 @@
 //! **A held loop** ([`Held`]): at the start of each tick, the time since the
 //! previous tick's turns began is how long they held the loop; past a
 //! threshold the callbacks of [`Scheduler::on_held`](super::Scheduler::on_held)
-//! hear of it, naming the task that ran last. No clock is read for it (the
-//! tick reads one anyway), so it costs nothing per resume either; its price
-//! is precision: it names the last task of the tick, and a turn, not a step.
+//! hear of it, naming the task that ran last and its top frame when its turn
+//! began. No clock is read for it (the tick reads one anyway; the run's end
+//! reads one more), so it costs nothing per resume either; its price is
+//! precision: it names the last task of the tick, and times a turn, not a
+//! step.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -314,7 +316,7 @@ pub struct Held {
     pub took: Duration,
     /// How late the earliest timer is by now (zero if none is due).
     pub late: Duration,
-    /// The task whose turn came last, and its top frame, if it still lives.
+    /// The task whose turn came last, and its top frame when the turn began.
     pub last: Option<(TaskId, Label)>,
 }
 
@@ -323,7 +325,7 @@ impl std::fmt::Display for Held {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let by = match &self.last {
             Some((task, label)) => format!("{label} (task {task})"),
-            None => "a task that has finished since".to_string(),
+            None => "the loop's own work".to_string(),
         };
         write!(
             f,

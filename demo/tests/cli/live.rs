@@ -322,3 +322,20 @@ fn an_address_in_use_is_an_error_that_says_so() {
         "{stderr}"
     );
 }
+
+/// Without the page too: one step that holds the loop more than 100 ms is
+/// named on stderr, without `--stats` (the loop's own notice, measured
+/// between ticks).
+#[test]
+fn a_step_that_held_the_loop_is_named_on_stderr_without_stats() {
+    let mut command = Command::new(demo_binary());
+    command.args(["--interval", "0.1", "--blocking"]);
+    let output = super::support::output(command, b"41\nexit\n", PATIENCE);
+    assert!(output.status.success());
+    let stderr = super::support::stderr(&output);
+    assert!(
+        stderr.starts_with("warning: read_input (task 1) held the loop for "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
