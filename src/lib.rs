@@ -203,7 +203,9 @@ mod toolkit;
 
 pub use event_loop::{RunError, Scheduler};
 pub use fib::fib;
-pub use io::{Connection, DEFAULT_LINE_LIMIT, LineSplitter, Listener, Script, ScriptError};
+pub use io::{
+    Connection, DEFAULT_LINE_LIMIT, LineSplitter, Listener, Script, ScriptError, SocketOption,
+};
 pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, InputError, JoinHandle, Label};
 pub use kernel::{LoopEvent, LoopHandle, Observer, TaskId, TaskState, capture_reports};
 pub use observe::ps::{TaskInfo, ps_table};

@@ -247,9 +247,17 @@ impl Scheduler {
         let now = self.trampoline.clock.now();
         self.trampoline.run_due(now);
         self.read_input();
-        if self.trampoline.is_idle() {
+        // The sources finish what the last turns and timers left them:
+        // sockets whose task ended are closed now, not at the next event.
+        self.reactor.wake(&mut self.trampoline);
+        // A source or stdin that stopped at its read budget has more: look
+        // again without sleeping, after the ready tasks' turns.
+        let more_input = self.reactor.has_backlog()
+            || (self.trampoline.input.is_starved()
+                && self.stdin.as_ref().is_some_and(StdinSource::has_more));
+        if self.trampoline.is_idle() && !more_input {
             self.wait_for_something(now)?;
-        } else if now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
+        } else if more_input || now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
             self.poll_io(Some(Duration::ZERO))?;
         }
         for _ in 0..self.trampoline.ready.len() {

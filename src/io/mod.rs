@@ -3,6 +3,7 @@
 //! (`source.rs`) and a set of `co` methods that are system calls: the kernel
 //! never names a socket.
 
+pub(crate) mod buffer;
 pub(crate) mod lines;
 pub(crate) mod pool;
 pub(crate) mod script;
@@ -13,4 +14,4 @@ pub(crate) mod tcp;
 
 pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
 pub use script::{Script, ScriptError};
-pub use tcp::{Connection, Listener};
+pub use tcp::{Connection, Listener, SocketOption};

@@ -8,32 +8,63 @@
 //! read side slot (accept, read a line, read n bytes) and one write side slot
 //! (connect, write all), so two tasks sharing a connection may read and write
 //! it at once, but two readers get an error instead of a lost wake-up.
+//!
+//! No client can hold the loop or its memory (issue 14):
+//! - An operation makes at most one `read(2)` (16 KiB) per attempt, and all
+//!   sockets together at most 256 KiB per round of the loop. A read that got
+//!   bytes but no line has not seen `WouldBlock`, so edge-triggered mio will
+//!   not say again: the socket goes on the `backlog`, retried next round,
+//!   and meanwhile the loop runs timers and other tasks.
+//! - All sockets' buffered input together stays under 64 MiB: past it the
+//!   biggest unfinished line is dropped and its reader gets an error.
+//! - A socket whose last handle is dropped (its task ended, however) is
+//!   closed at the start of the next tick, before the loop sleeps.
+//! - A connection may have an idle timeout: a sweep, armed only while one
+//!   has, fails a read that waited that long without a byte.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, ErrorKind as IoKind, Read, Write};
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
+use std::time::Duration;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry};
 use slab::Slab;
 
+use crate::io::buffer::InputBuffer;
 use crate::io::lines::DEFAULT_LINE_LIMIT;
 use crate::io::source::{Reactor, Source};
-use crate::io::tcp::{Connection, Listener, NetOp, SocketId};
-use crate::kernel::{Error, InputError, Parked, Resume, TaskState, Trampoline, Value};
+use crate::io::tcp::{Connection, Listener, NetOp, SocketId, SocketOption};
+use crate::kernel::{Error, LoopHandle, Parked, Resume, TaskState, Trampoline, Value};
 
 /// What a task parked on a socket shows in `ps`.
 const WAITING: TaskState = TaskState::WaitingForIo("a socket");
 
-/// Bytes asked of the kernel per `read(2)`.
+/// Bytes asked of the kernel per `read(2)`: the most one readiness event of
+/// one socket costs before the loop moves on.
 const CHUNK: usize = 16 * 1024;
+
+/// Bytes all sockets together read per round of the loop (a poll and the
+/// retries after it); the sockets still readable wait for the next round.
+const ROUND_BYTES: usize = 256 * 1024;
+
+/// The most input buffered by all sockets together (their buffers' heap
+/// size): 1,000 clients each holding an unfinished 1 MiB line cost this, not
+/// a gigabyte.
+pub(crate) const INPUT_CAP: usize = 64 << 20;
+
+/// How often the idle sweep looks, at most: a timeout fires between its
+/// time and that plus a quarter of it (capped at this).
+const SWEEP_MAX: Duration = Duration::from_secs(1);
 
 /// A task waiting on a socket, and what for.
 #[derive(Debug)]
 struct Waiter {
     parked: Parked,
     op: NetOp,
+    /// When it parked, for the idle timeout.
+    since: Duration,
 }
 
 #[derive(Debug)]
@@ -47,14 +78,15 @@ struct Socket {
     generation: u64,
     io: Io,
     /// Bytes read and not yet handed out.
-    input: Vec<u8>,
+    input: InputBuffer,
     /// Bytes accepted by `write_all` and not yet taken by the kernel.
     output: Vec<u8>,
     /// The peer closed its side: no more input will come.
     eof: bool,
-    /// The current line passed the limit: drop bytes up to the next `\n`.
-    skipping: bool,
-    lines: u64,
+    /// A read waiting this long with no byte from the peer fails.
+    idle_timeout: Option<Duration>,
+    /// When a byte last came.
+    last_input: Duration,
     reader: Option<Waiter>,
     writer: Option<Waiter>,
 }
@@ -71,6 +103,18 @@ pub(crate) struct Sockets {
     dropped: Rc<RefCell<Vec<SocketId>>>,
     /// Tasks to wake that are not the one that issued the command.
     woken: Vec<(Parked, Resume)>,
+    /// Sockets to retry next round: a read got bytes but not `WouldBlock`.
+    backlog: Vec<usize>,
+    /// What is left of this round's read budget.
+    bytes_left: usize,
+    /// The heap size of every socket's input buffer, for [`INPUT_CAP`].
+    buffered: usize,
+    /// The loop's time at the last operation or round.
+    now: Duration,
+    /// How often the idle sweep runs, once a connection has a timeout.
+    sweep_every: Option<Duration>,
+    /// Set by the sweep's timer; the sweep itself runs in `wake`.
+    sweep_due: Rc<Cell<bool>>,
 }
 
 impl Sockets {
@@ -82,6 +126,12 @@ impl Sockets {
             next_generation: 0,
             dropped: Rc::default(),
             woken: Vec::new(),
+            backlog: Vec::new(),
+            bytes_left: ROUND_BYTES,
+            buffered: 0,
+            now: Duration::ZERO,
+            sweep_every: None,
+            sweep_due: Rc::default(),
         })
     }
 
@@ -94,10 +144,19 @@ impl Sockets {
         key: usize,
     ) -> Option<Resume> {
         self.close_dropped();
+        self.now = trampoline.clock.now();
         let socket = match op {
             NetOp::Listen(addr) => return Some(answer(self.listen(addr))),
             NetOp::Connect(addr) => return Some(answer(self.connect(addr))),
             NetOp::Close(socket) => return Some(self.close(socket)),
+            NetOp::ShutdownWrite(socket) => {
+                return Some(answer(
+                    self.with_stream(socket, |s| s.shutdown(Shutdown::Write)),
+                ));
+            }
+            NetOp::Configure(socket, option) => {
+                return Some(answer(self.configure(socket, option, trampoline)));
+            }
             NetOp::Accept(socket)
             | NetOp::Connected(socket)
             | NetOp::ReadLine(socket)
@@ -122,7 +181,8 @@ impl Sockets {
             Ok(Some(resume)) => Some(resume),
             Ok(None) => {
                 let parked = trampoline.park_with_ticket(key, WAITING);
-                *self.table[socket.key].slot_mut(read_side) = Some(Waiter { parked, op });
+                let since = self.now;
+                *self.table[socket.key].slot_mut(read_side) = Some(Waiter { parked, op, since });
                 None
             }
             Err(error) => Some(self.failed(socket.key, &op, error)),
@@ -163,8 +223,12 @@ impl Sockets {
             NetOp::ReadLine(_) => self.read_line(key),
             NetOp::ReadExact(_, n) => self.read_exact(key, *n),
             NetOp::WriteAll(..) => self.flush(key),
-            NetOp::Listen(_) | NetOp::Connect(_) | NetOp::Close(_) => {
-                unreachable!("BUG: listen, connect and close answer at once")
+            NetOp::Listen(_)
+            | NetOp::Connect(_)
+            | NetOp::Close(_)
+            | NetOp::ShutdownWrite(_)
+            | NetOp::Configure(..) => {
+                unreachable!("BUG: listen, connect, close and configure answer at once")
             }
         }
     }
@@ -190,7 +254,11 @@ impl Sockets {
     }
 
     /// Registers a new stream (connecting or accepted) and makes its handle.
+    /// `TCP_NODELAY` is on, as asyncio sets it on every stream: a reply
+    /// written in two writes (an answer, then a prompt) would otherwise wait
+    /// ~40 ms for the peer's delayed ACK (Nagle's algorithm).
     fn open_stream(&mut self, stream: TcpStream, peer: SocketAddr) -> io::Result<Connection> {
+        stream.set_nodelay(true)?;
         let id = self.insert(Io::Stream(stream))?;
         Ok(Connection::new(id, peer, self.dropped.clone()))
     }
@@ -212,11 +280,11 @@ impl Sockets {
         entry.insert(Socket {
             generation,
             io,
-            input: Vec::new(),
+            input: InputBuffer::new(DEFAULT_LINE_LIMIT),
             output: Vec::new(),
             eof: false,
-            skipping: false,
-            lines: 0,
+            idle_timeout: None,
+            last_input: self.now,
             reader: None,
             writer: None,
         });
@@ -256,31 +324,52 @@ impl Sockets {
         }
     }
 
+    /// The next line: from the buffer, or after at most one `read(2)`.
     fn read_line(&mut self, key: usize) -> io::Result<Option<Resume>> {
+        let mut has_read = false;
         loop {
             let socket = &mut self.table[key];
-            if let Some(line) = socket.take_line() {
+            if let Some(error) = socket.input.take_eviction(INPUT_CAP) {
+                return Err(error);
+            }
+            let before = socket.input.footprint();
+            let line = socket.input.take_line(socket.eof);
+            self.buffered = self.buffered + self.table[key].input.footprint() - before;
+            if let Some(line) = line {
                 return Ok(Some(match line {
                     Ok(line) => Resume::Line(Some(Box::new(line))),
                     Err(error) => Resume::Failed(error.into()),
                 }));
             }
-            if socket.eof {
+            if self.table[key].eof {
                 return Ok(Some(Resume::Line(None)));
+            }
+            if has_read {
+                self.backlog.push(key);
+                return Ok(None);
             }
             if !self.fill(key)? {
                 return Ok(None);
             }
+            has_read = true;
         }
     }
 
+    /// Exactly `n` bytes: from the buffer, or after at most one `read(2)`.
     fn read_exact(&mut self, key: usize, n: usize) -> io::Result<Option<Resume>> {
+        let mut has_read = false;
         loop {
             let socket = &mut self.table[key];
-            if socket.input.len() >= n {
-                let bytes: Vec<u8> = socket.input.drain(..n).collect();
+            if let Some(error) = socket.input.take_eviction(INPUT_CAP) {
+                return Err(error);
+            }
+            let before = socket.input.footprint();
+            let bytes = socket.input.take_exact(n);
+            self.buffered = self.buffered + self.table[key].input.footprint() - before;
+            if let Some(bytes) = bytes {
                 return Ok(Some(Resume::Returned(Value::new(bytes))));
             }
+            let socket = &self.table[key];
             if socket.eof {
                 let message = format!(
                     "the peer closed the connection {} bytes short",
@@ -288,14 +377,25 @@ impl Sockets {
                 );
                 return Err(io::Error::new(IoKind::UnexpectedEof, message));
             }
+            if has_read {
+                self.backlog.push(key);
+                return Ok(None);
+            }
             if !self.fill(key)? {
                 return Ok(None);
             }
+            has_read = true;
         }
     }
 
-    /// One `read(2)` into the socket's input: `Ok(false)` when it would block.
+    /// One `read(2)` into the socket's input: `Ok(false)` when it would
+    /// block, or when this round's budget is spent (the socket then waits on
+    /// the backlog for the next round).
     fn fill(&mut self, key: usize) -> io::Result<bool> {
+        if self.bytes_left == 0 {
+            self.backlog.push(key);
+            return Ok(false);
+        }
         let mut chunk = [0u8; CHUNK];
         let socket = &mut self.table[key];
         let Io::Stream(stream) = &mut socket.io else {
@@ -304,20 +404,44 @@ impl Sockets {
                 "cannot read from a listening socket",
             ));
         };
-        loop {
-            return match stream.read(&mut chunk) {
-                Ok(0) => {
-                    socket.eof = true;
-                    Ok(true)
-                }
-                Ok(n) => {
-                    socket.take_bytes(&chunk[..n]);
-                    Ok(true)
-                }
-                Err(e) if e.kind() == IoKind::Interrupted => continue,
-                Err(e) if e.kind() == IoKind::WouldBlock => Ok(false),
-                Err(e) => Err(e),
+        let n = loop {
+            match stream.read(&mut chunk) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == IoKind::Interrupted => {}
+                Err(e) if e.kind() == IoKind::WouldBlock => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        };
+        if n == 0 {
+            socket.eof = true;
+            return Ok(true);
+        }
+        self.bytes_left = self.bytes_left.saturating_sub(n);
+        socket.last_input = self.now;
+        let before = socket.input.footprint();
+        socket.input.push(&chunk[..n]);
+        self.buffered = self.buffered + socket.input.footprint() - before;
+        if self.buffered > INPUT_CAP {
+            self.evict_biggest();
+        }
+        Ok(true)
+    }
+
+    /// Over the cap: drops the biggest unfinished line (a scan, but only
+    /// when a client is hostile) and has its reader told.
+    fn evict_biggest(&mut self) {
+        while self.buffered > INPUT_CAP {
+            let Some((key, socket)) = self
+                .table
+                .iter_mut()
+                .max_by_key(|(_, socket)| socket.input.footprint())
+            else {
+                return;
             };
+            let before = socket.input.footprint();
+            socket.input.evict();
+            self.buffered -= before - socket.input.footprint();
+            self.backlog.push(key);
         }
     }
 
@@ -349,6 +473,99 @@ impl Sockets {
         }
     }
 
+    /// Runs `f` on the stream of a live connection.
+    fn with_stream<T>(
+        &mut self,
+        socket: SocketId,
+        f: impl FnOnce(&mut TcpStream) -> io::Result<T>,
+    ) -> io::Result<T> {
+        match self.table.get_mut(socket.key) {
+            Some(entry) if entry.generation == socket.generation => match &mut entry.io {
+                Io::Stream(stream) => f(stream),
+                Io::Listening(_) => Err(io::Error::new(IoKind::InvalidInput, "not a connection")),
+            },
+            _ => Err(io::Error::new(
+                IoKind::NotConnected,
+                "the socket was closed",
+            )),
+        }
+    }
+
+    /// Changes one setting of a connection.
+    fn configure(
+        &mut self,
+        socket: SocketId,
+        option: SocketOption,
+        trampoline: &Trampoline,
+    ) -> io::Result<()> {
+        match option {
+            SocketOption::NoDelay(on) => self.with_stream(socket, |s| s.set_nodelay(on)),
+            SocketOption::KeepAlive(idle) => self.with_stream(socket, |s| {
+                use rustix::net::sockopt;
+                sockopt::set_socket_keepalive(&*s, idle.is_some())?;
+                if let Some(idle) = idle {
+                    sockopt::set_tcp_keepidle(&*s, idle)?;
+                }
+                Ok(())
+            }),
+            SocketOption::LineLimit(limit) => self.with_stream(socket, |_| Ok(())).map(|()| {
+                self.table[socket.key].input.limit = limit;
+            }),
+            SocketOption::IdleTimeout(timeout) => {
+                self.with_stream(socket, |_| Ok(()))?;
+                let entry = &mut self.table[socket.key];
+                entry.idle_timeout = timeout;
+                entry.last_input = self.now;
+                if let Some(timeout) = timeout {
+                    let every = (timeout / 4).min(SWEEP_MAX);
+                    let armed = self.sweep_every.is_some();
+                    self.sweep_every = Some(self.sweep_every.map_or(every, |e| e.min(every)));
+                    if !armed {
+                        self.arm_sweep(trampoline);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn arm_sweep(&self, trampoline: &Trampoline) {
+        let Some(every) = self.sweep_every else {
+            return;
+        };
+        let due = self.sweep_due.clone();
+        let handle = LoopHandle {
+            mailbox: trampoline.mailbox.clone(),
+        };
+        handle.call_later(every, move || due.set(true));
+    }
+
+    /// Fails the reads that waited longer than their connection's idle
+    /// timeout; disarms itself when no connection has one any more.
+    fn sweep(&mut self) {
+        let mut any = false;
+        for (_, socket) in &mut self.table {
+            let Some(timeout) = socket.idle_timeout else {
+                continue;
+            };
+            any = true;
+            let Some(waiter) = &socket.reader else {
+                continue;
+            };
+            let since = socket.last_input.max(waiter.since);
+            if self.now.saturating_sub(since) >= timeout && waiter.parked.is_waiting() {
+                let waiter = socket.reader.take().expect("BUG: just seen");
+                let message = format!("no input for {:.1} s: idle timeout", timeout.as_secs_f64());
+                let error = io::Error::new(IoKind::TimedOut, message);
+                self.woken
+                    .push((waiter.parked, Resume::Failed(error.into())));
+            }
+        }
+        if !any {
+            self.sweep_every = None;
+        }
+    }
+
     /// Closes the socket now; a task parked on it gets a `ConnectionAborted`
     /// error (so closing a listener ends the accept loop waiting on it).
     fn close(&mut self, socket: SocketId) -> Resume {
@@ -363,6 +580,7 @@ impl Sockets {
 
     fn remove(&mut self, key: usize) {
         let mut socket = self.table.remove(key);
+        self.buffered -= socket.input.footprint();
         // Deregistering can only fail if the descriptor is already gone;
         // dropping the socket closes it either way.
         let _ = match &mut socket.io {
@@ -389,11 +607,29 @@ impl Source for Sockets {
         self.retry(sub);
     }
 
+    /// The end of a round: close what was dropped, retry the backlog with
+    /// a fresh budget, run the idle sweep if due, wake who is done.
     fn wake(&mut self, trampoline: &mut Trampoline) {
         self.close_dropped();
+        self.now = trampoline.clock.now();
+        self.bytes_left = ROUND_BYTES;
+        let mut backlog = std::mem::take(&mut self.backlog);
+        backlog.sort_unstable();
+        backlog.dedup();
+        for key in backlog {
+            self.retry(key);
+        }
+        if self.sweep_due.replace(false) {
+            self.sweep();
+            self.arm_sweep(trampoline);
+        }
         for (parked, resume) in std::mem::take(&mut self.woken) {
             trampoline.wake_parked(parked, resume);
         }
+    }
+
+    fn has_backlog(&self) -> bool {
+        !self.backlog.is_empty()
     }
 
     /// A scan of the table, only when the loop is about to sleep: cheap for
@@ -432,49 +668,6 @@ impl Socket {
         if !read_side {
             self.output.clear();
         }
-    }
-
-    fn take_bytes(&mut self, mut bytes: &[u8]) {
-        if self.skipping {
-            match bytes.iter().position(|&b| b == b'\n') {
-                Some(end) => {
-                    self.skipping = false;
-                    bytes = &bytes[end + 1..];
-                }
-                None => return,
-            }
-        }
-        self.input.extend_from_slice(bytes);
-    }
-
-    /// The next complete line of input (the last one at end of input), if
-    /// any; an overlong or non-UTF-8 line is an error for that line only.
-    fn take_line(&mut self) -> Option<Result<String, InputError>> {
-        let end = match self.input.iter().position(|&b| b == b'\n') {
-            Some(end) => end + 1,
-            None if self.eof && !self.input.is_empty() => self.input.len(),
-            None if self.input.len() > DEFAULT_LINE_LIMIT => {
-                self.lines += 1;
-                self.input.clear();
-                self.skipping = true;
-                let (line, limit) = (self.lines, DEFAULT_LINE_LIMIT);
-                return Some(Err(InputError::TooLong { line, limit }));
-            }
-            None => return None,
-        };
-        self.lines += 1;
-        let mut bytes: Vec<u8> = self.input.drain(..end).collect();
-        while matches!(bytes.last(), Some(b'\n' | b'\r')) {
-            bytes.pop();
-        }
-        if bytes.len() > DEFAULT_LINE_LIMIT {
-            return Some(Err(InputError::TooLong {
-                line: self.lines,
-                limit: DEFAULT_LINE_LIMIT,
-            }));
-        }
-        let line = self.lines;
-        Some(String::from_utf8(bytes).map_err(|_| InputError::InvalidUtf8 { line }))
     }
 }
 

@@ -25,6 +25,11 @@ pub(crate) trait Source {
     fn wake(&mut self, trampoline: &mut Trampoline);
     /// Whether a task is parked here: the loop must not call that a deadlock.
     fn has_waiters(&self) -> bool;
+    /// Whether work was left for the next round (a read budget ran out):
+    /// the loop must poll again without sleeping.
+    fn has_backlog(&self) -> bool {
+        false
+    }
 }
 
 /// How many low bits of a token say which source it belongs to; the rest is
@@ -67,12 +72,23 @@ impl Reactor {
         }
     }
 
-    /// Lets every source wake the tasks whose operations are done.
+    /// Lets every source finish its round and wake the tasks whose
+    /// operations are done. (Sources are only ever added, and not while
+    /// this runs: a source's `wake` issues no system call.)
     pub(crate) fn wake(&self, trampoline: &mut Trampoline) {
-        let sources = self.sources.borrow().clone();
-        for source in sources {
+        let count = self.sources.borrow().len();
+        for index in 0..count {
+            let source = self.sources.borrow()[index].clone();
             source.borrow_mut().wake(trampoline);
         }
+    }
+
+    /// Whether a source left work for the next round.
+    pub(crate) fn has_backlog(&self) -> bool {
+        self.sources
+            .borrow()
+            .iter()
+            .any(|s| s.borrow().has_backlog())
     }
 
     /// Whether a task is parked on any source.
