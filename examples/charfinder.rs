@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
-use trampoline::{Co, Connection, Coroutine, Error, RunError, Scheduler, SocketOption};
+use trampoline::{Co, Connection, Coroutine, Error, ErrorKind, RunError, Scheduler, SocketOption};
 
 #[path = "support/log.rs"]
 mod log;
@@ -161,10 +161,10 @@ async fn queries(co: &Co, connection: &Connection, log: &Log) -> Result<(), Erro
         let query = match co.read_line_from(connection).await {
             Ok(Some(line)) => line.trim().to_string(),
             Ok(None) => String::new(),
-            Err(e) if matches!(e.kind(), trampoline::ErrorKind::Io(_)) => return Err(e),
             // Not UTF-8 (telnet's control sequences), or too long: the
             // seed's '\x00'.
-            Err(_) => "\0".to_string(),
+            Err(e) if is_bad_line(&e) => "\0".to_string(),
+            Err(e) => return Err(e),
         };
         log.event(
             Stream::Stdout,
@@ -179,6 +179,11 @@ async fn queries(co: &Co, connection: &Connection, log: &Log) -> Result<(), Erro
         co.write_all(connection, answer).await?;
         log.event(Stream::Stdout, format!("Sent {} results", lines.len()));
     }
+}
+
+/// A line that could not be read as text (the reading itself went fine).
+fn is_bad_line(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::InvalidData)
 }
 
 /// The seed's `start_server` + `run_forever`: a task per client.

@@ -201,13 +201,14 @@ mod kernel;
 pub mod observe;
 mod toolkit;
 
-pub use event_loop::{RunError, Scheduler};
+pub use event_loop::{LoopHandle, RunError, Scheduler};
 pub use fib::fib;
 pub use io::{
-    Connection, DEFAULT_LINE_LIMIT, LineSplitter, Listener, Script, ScriptError, SocketOption,
+    Connection, DEFAULT_LINE_LIMIT, InputError, LineSplitter, Listener, Script, ScriptError,
+    SocketOption,
 };
-pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, InputError, JoinHandle, Label};
-pub use kernel::{LoopEvent, LoopHandle, Observer, TaskId, TaskState, capture_reports};
+pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, JoinHandle, Label};
+pub use kernel::{LoopEvent, Observer, TaskId, TaskState, capture_reports};
 pub use observe::ps::{TaskInfo, ps_table};
 pub use toolkit::sync;
 pub use toolkit::sync::{Event, Permit, Queue, QueueError, Semaphore};

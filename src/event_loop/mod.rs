@@ -9,14 +9,18 @@ use std::time::Duration;
 use mio::{Events, Poll, Token};
 use signal_hook_mio::v1_0::Signals;
 
+mod callbacks;
 mod error;
 
+pub use callbacks::LoopHandle;
 pub use error::RunError;
+
+use callbacks::Callbacks;
 
 use crate::io::script::Script;
 use crate::io::source::Reactor;
 use crate::io::stdin::{STDIN, StdinSource};
-use crate::kernel::{Clock, Coroutine, JoinHandle, LoopHandle, Observer, Trampoline};
+use crate::kernel::{Clock, Coroutine, JoinHandle, Observer, Trampoline};
 
 /// The mio token of the signal pipe.
 const SIGNALS: Token = Reactor::loop_token(1);
@@ -53,6 +57,8 @@ pub struct Scheduler {
     signals: Option<Signals>,
     /// The IO sources (sockets, the thread pool), polled here.
     reactor: Rc<Reactor>,
+    /// The callbacks plain code queued (`call_soon`, `call_later`, `stop`).
+    callbacks: Rc<Callbacks>,
     /// When the loop last asked the kernel for IO.
     last_io_check: Duration,
     /// Scripted input, read instead of stdin.
@@ -88,11 +94,14 @@ impl Scheduler {
     pub fn with_clock(clock: Clock) -> Result<Self, RunError> {
         let poll = Poll::new().map_err(RunError::Setup)?;
         let reactor = Reactor::new(poll.registry().try_clone().map_err(RunError::Setup)?);
+        let callbacks = Rc::new(Callbacks::default());
         let mut trampoline = Trampoline::new(clock);
         trampoline.extensions.insert(reactor.clone());
+        trampoline.extensions.insert(callbacks.clone());
         Ok(Scheduler {
             trampoline,
             reactor,
+            callbacks,
             poll,
             events: Events::with_capacity(16),
             stdin: None,
@@ -176,7 +185,7 @@ impl Scheduler {
         let completion = self.trampoline.spawn(main.into_frame());
         while !completion.is_finished() {
             self.tick()?;
-            if self.trampoline.take_stop() && !completion.is_finished() {
+            if self.callbacks.take_stop() && !completion.is_finished() {
                 return Err(RunError::Stopped);
             }
         }
@@ -198,7 +207,7 @@ impl Scheduler {
     /// ```
     pub fn handle(&self) -> LoopHandle {
         LoopHandle {
-            mailbox: self.trampoline.mailbox.clone(),
+            callbacks: self.callbacks.clone(),
         }
     }
 
@@ -236,7 +245,7 @@ impl Scheduler {
     pub fn run_forever(&mut self) -> Result<(), RunError> {
         loop {
             self.tick()?;
-            if self.trampoline.take_stop() {
+            if self.callbacks.take_stop() {
                 return Ok(());
             }
         }
@@ -245,7 +254,9 @@ impl Scheduler {
     /// One turn of the loop.
     pub(crate) fn tick(&mut self) -> Result<(), RunError> {
         let now = self.trampoline.clock.now();
-        self.trampoline.run_due(now);
+        self.trampoline.wake_due_timers(now);
+        self.callbacks.run(now);
+        self.trampoline.apply_wakes();
         self.read_input();
         // The sources finish what the last turns and timers left them:
         // sockets whose task ended are closed now, not at the next event.
@@ -255,7 +266,7 @@ impl Scheduler {
         let more_input = self.reactor.has_backlog()
             || (self.trampoline.input.is_starved()
                 && self.stdin.as_ref().is_some_and(StdinSource::has_more));
-        if self.trampoline.is_idle() && !more_input {
+        if self.trampoline.is_idle() && !self.callbacks.has_work() && !more_input {
             self.wait_for_something(now)?;
         } else if more_input || now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
             self.poll_io(Some(Duration::ZERO))?;
@@ -263,7 +274,7 @@ impl Scheduler {
         for _ in 0..self.trampoline.ready.len() {
             let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
             self.trampoline.run_turn(key, resume);
-            self.trampoline.mailbox.run_next_ticks();
+            self.callbacks.run_next_ticks();
         }
         Ok(())
     }
@@ -272,10 +283,15 @@ impl Scheduler {
     /// first. A virtual clock jumps to the deadline instead of sleeping.
     fn wait_for_something(&mut self, now: Duration) -> Result<(), RunError> {
         let script_line = self.script.as_ref().and_then(Script::next_time);
-        let deadline = match (self.trampoline.next_deadline(), script_line) {
-            (Some(timer), Some(line)) => Some(timer.min(line)),
-            (timer, line) => timer.or(line),
-        };
+        let deadline = [
+            self.trampoline.timers.next_deadline(),
+            self.callbacks.next_deadline(),
+            self.reactor.next_deadline(),
+            script_line,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let wake_possible = (self.trampoline.input.has_waiters()
             && !self.trampoline.input.has_ended())
             || self.reactor.has_waiters();

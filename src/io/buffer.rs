@@ -10,7 +10,7 @@
 
 use std::io;
 
-use crate::kernel::InputError;
+use crate::io::lines::InputError;
 
 /// An emptied buffer keeps up to this much memory for the next lines; a
 /// bigger one (after a long line) gives it back.

@@ -4,7 +4,9 @@
 //! unfinished line between chunks. It is pure (no IO) so it can be tested and
 //! fuzzed on its own.
 
-use crate::kernel::InputError;
+use std::io;
+
+use crate::kernel::{Error, ErrorKind};
 
 /// The longest line delivered by default: 1 MiB.
 pub const DEFAULT_LINE_LIMIT: usize = 1 << 20;
@@ -132,5 +134,43 @@ impl LineSplitter {
             });
         }
         String::from_utf8(bytes).map_err(|_| InputError::InvalidUtf8 { line })
+    }
+}
+
+/// One line of standard input that could not be delivered. Reading goes on
+/// with the next line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The line's bytes are not UTF-8.
+    #[error("line {line} is not valid UTF-8")]
+    InvalidUtf8 {
+        /// 1-based line number in the input.
+        line: u64,
+    },
+    /// The line is longer than the reader's limit; its bytes were dropped.
+    #[error("line {line} is longer than {limit} bytes")]
+    TooLong {
+        /// 1-based line number in the input.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Reading failed; input ends here.
+    #[error("cannot read standard input")]
+    Read(#[source] io::Error),
+}
+
+/// A line that cannot be read reaches the coroutine as an IO error
+/// (`InvalidData`, or the read's own kind) whose source is the [`InputError`].
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        let kind = match &e {
+            InputError::Read(read) => read.kind(),
+            InputError::InvalidUtf8 { .. } | InputError::TooLong { .. } => {
+                io::ErrorKind::InvalidData
+            }
+        };
+        ErrorKind::Io(io::Error::new(kind, e)).into()
     }
 }

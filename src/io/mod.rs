@@ -12,6 +12,6 @@ pub(crate) mod source;
 pub(crate) mod stdin;
 pub(crate) mod tcp;
 
-pub use lines::{DEFAULT_LINE_LIMIT, LineSplitter};
+pub use lines::{DEFAULT_LINE_LIMIT, InputError, LineSplitter};
 pub use script::{Script, ScriptError};
 pub use tcp::{Connection, Listener, SocketOption};

@@ -19,10 +19,11 @@
 //!   biggest unfinished line is dropped and its reader gets an error.
 //! - A socket whose last handle is dropped (its task ended, however) is
 //!   closed at the start of the next tick, before the loop sleeps.
-//! - A connection may have an idle timeout: a sweep, armed only while one
-//!   has, fails a read that waited that long without a byte.
+//! - A connection may have an idle timeout: a sweep, due only while one
+//!   has (the table's `next_deadline` tells the loop when), fails a read
+//!   that waited that long without a byte.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::io::{self, ErrorKind as IoKind, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
@@ -36,7 +37,7 @@ use crate::io::buffer::InputBuffer;
 use crate::io::lines::DEFAULT_LINE_LIMIT;
 use crate::io::source::{Reactor, Source};
 use crate::io::tcp::{Connection, Listener, NetOp, SocketId, SocketOption};
-use crate::kernel::{Error, LoopHandle, Parked, Resume, TaskState, Trampoline, Value};
+use crate::kernel::{Error, Parked, Resume, TaskState, Trampoline, Value};
 
 /// What a task parked on a socket shows in `ps`.
 const WAITING: TaskState = TaskState::WaitingForIo("a socket");
@@ -117,8 +118,8 @@ pub(crate) struct Sockets {
     scratch: Box<[u8; CHUNK]>,
     /// How often the idle sweep runs, once a connection has a timeout.
     sweep_every: Option<Duration>,
-    /// Set by the sweep's timer; the sweep itself runs in `wake`.
-    sweep_due: Rc<Cell<bool>>,
+    /// When the next sweep is due: the loop sleeps no longer than that.
+    sweep_at: Option<Duration>,
 }
 
 impl Sockets {
@@ -136,7 +137,7 @@ impl Sockets {
             now: Duration::ZERO,
             scratch: Box::new([0; CHUNK]),
             sweep_every: None,
-            sweep_due: Rc::default(),
+            sweep_at: None,
         })
     }
 
@@ -522,26 +523,13 @@ impl Sockets {
                 entry.last_input = self.now;
                 if let Some(timeout) = timeout {
                     let every = (timeout / 4).min(SWEEP_MAX);
-                    let armed = self.sweep_every.is_some();
                     self.sweep_every = Some(self.sweep_every.map_or(every, |e| e.min(every)));
-                    if !armed {
-                        self.arm_sweep(trampoline);
-                    }
+                    let next = trampoline.clock.now() + every;
+                    self.sweep_at = Some(self.sweep_at.map_or(next, |at| at.min(next)));
                 }
                 Ok(())
             }
         }
-    }
-
-    fn arm_sweep(&self, trampoline: &Trampoline) {
-        let Some(every) = self.sweep_every else {
-            return;
-        };
-        let due = self.sweep_due.clone();
-        let handle = LoopHandle {
-            mailbox: trampoline.mailbox.clone(),
-        };
-        handle.call_later(every, move || due.set(true));
     }
 
     /// Fails the reads that waited longer than their connection's idle
@@ -565,9 +553,8 @@ impl Sockets {
                     .push((waiter.parked, Resume::Failed(error.into())));
             }
         }
-        if !any {
-            self.sweep_every = None;
-        }
+        self.sweep_every = self.sweep_every.filter(|_| any);
+        self.sweep_at = self.sweep_every.map(|every| self.now + every);
     }
 
     /// Closes the socket now; a task parked on it gets a `ConnectionAborted`
@@ -623,9 +610,8 @@ impl Source for Sockets {
         for key in backlog {
             self.retry(key);
         }
-        if self.sweep_due.replace(false) {
+        if self.sweep_at.is_some_and(|at| at <= self.now) {
             self.sweep();
-            self.arm_sweep(trampoline);
         }
         for (parked, resume) in std::mem::take(&mut self.woken) {
             trampoline.wake_parked(parked, resume);
@@ -634,6 +620,10 @@ impl Source for Sockets {
 
     fn has_backlog(&self) -> bool {
         !self.backlog.is_empty()
+    }
+
+    fn next_deadline(&self) -> Option<Duration> {
+        self.sweep_at
     }
 
     /// A scan of the table, only when the loop is about to sleep: cheap for

@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::rc::Rc;
+use std::time::Duration;
 
 use mio::{Registry, Token};
 
@@ -29,6 +30,11 @@ pub(crate) trait Source {
     /// the loop must poll again without sleeping.
     fn has_backlog(&self) -> bool {
         false
+    }
+    /// When the source next needs its `wake` called though nothing is ready
+    /// (a sweep for idle timeouts): the loop sleeps no longer than that.
+    fn next_deadline(&self) -> Option<Duration> {
+        None
     }
 }
 
@@ -81,6 +87,15 @@ impl Reactor {
             let source = self.sources.borrow()[index].clone();
             source.borrow_mut().wake(trampoline);
         }
+    }
+
+    /// The earliest deadline of any source.
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
+        self.sources
+            .borrow()
+            .iter()
+            .filter_map(|s| s.borrow().next_deadline())
+            .min()
     }
 
     /// Whether a source left work for the next round.

@@ -19,9 +19,10 @@ use mio::{Interest, Registry, Token};
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::AsFd;
 
+use crate::io::lines::InputError;
 use crate::io::lines::{DEFAULT_LINE_LIMIT, LineSplitter};
 use crate::io::source::Reactor;
-use crate::kernel::{InputError, InputQueue};
+use crate::kernel::{Error, InputQueue};
 
 /// The mio token of standard input.
 pub(crate) const STDIN: Token = Reactor::loop_token(0);
@@ -104,13 +105,13 @@ impl StdinSource {
             }
             match rustix::io::read(io::stdin().as_fd(), &mut self.buffer[..]) {
                 Ok(0) | Err(rustix::io::Errno::BADF) => self.end(queue),
-                Ok(n) => self
-                    .splitter
-                    .push(&self.buffer[..n], &mut |line| queue.push(line)),
+                Ok(n) => self.splitter.push(&self.buffer[..n], &mut |line| {
+                    queue.push(line.map_err(Error::from))
+                }),
                 Err(rustix::io::Errno::INTR) => {}
                 Err(rustix::io::Errno::AGAIN) => self.maybe_readable = false,
                 Err(e) => {
-                    queue.push(Err(InputError::Read(e.into())));
+                    queue.push(Err(InputError::Read(e.into()).into()));
                     self.end(queue);
                 }
             }
@@ -118,7 +119,8 @@ impl StdinSource {
     }
 
     fn end(&mut self, queue: &mut InputQueue) {
-        self.splitter.finish(&mut |line| queue.push(line));
+        self.splitter
+            .finish(&mut |line| queue.push(line.map_err(Error::from)));
         queue.end();
         self.ended = true;
     }

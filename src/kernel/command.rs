@@ -13,13 +13,13 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::callbacks::Mailbox;
 use super::error::Error;
 use super::frame::Frame;
 use super::task::Completion;
 use super::trampoline::Trampoline;
 use super::value::Value;
 use super::waitlist::WaitList;
+use super::wake::Mailbox;
 
 /// What a coroutine asks of the loop. Built by the `co` handle's methods;
 /// users never write one by hand.

@@ -1,6 +1,7 @@
-//! The kernel's errors: what a coroutine can fail with ([`Error`]), and what
-//! can go wrong with one line of input ([`InputError`]). What stops the loop
-//! itself is the event loop's (`RunError`).
+//! The error a coroutine fails with ([`Error`]) and what went wrong
+//! ([`ErrorKind`]). Each layer above has its own: a line of input that cannot
+//! be read is the IO layer's `InputError`, what stops the loop itself is the
+//! event loop's `RunError`.
 
 use std::fmt;
 use std::io;
@@ -57,9 +58,6 @@ pub enum ErrorKind {
     /// The task panicked; the payload's message is kept.
     #[error("panicked: {0}")]
     Panicked(String),
-    /// A line of standard input could not be delivered.
-    #[error(transparent)]
-    Input(#[from] InputError),
     /// An operating-system call failed.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -167,12 +165,6 @@ impl From<ErrorKind> for Error {
     }
 }
 
-impl From<InputError> for Error {
-    fn from(e: InputError) -> Self {
-        ErrorKind::Input(e).into()
-    }
-}
-
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         ErrorKind::Io(e).into()
@@ -210,30 +202,6 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.inner.kind.source()
     }
-}
-
-/// One line of standard input that could not be delivered. Reading goes on
-/// with the next line.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum InputError {
-    /// The line's bytes are not UTF-8.
-    #[error("line {line} is not valid UTF-8")]
-    InvalidUtf8 {
-        /// 1-based line number in the input.
-        line: u64,
-    },
-    /// The line is longer than the reader's limit; its bytes were dropped.
-    #[error("line {line} is longer than {limit} bytes")]
-    TooLong {
-        /// 1-based line number in the input.
-        line: u64,
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// Reading failed; input ends here.
-    #[error("cannot read standard input")]
-    Read(#[source] io::Error),
 }
 
 #[cfg(test)]

@@ -6,8 +6,6 @@
 //! `observe/`. With none attached, each event site costs one predictable
 //! branch and no event is built.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use super::error::Error;
@@ -145,35 +143,6 @@ pub trait Observer {
         true
     }
 }
-
-/// An observer shared with the code that attached it, which keeps a handle
-/// to read it (or finish it) after the run.
-///
-/// ```
-/// use std::cell::RefCell;
-/// use std::rc::Rc;
-/// use trampoline::{Coroutine, Scheduler, observe::Stats};
-///
-/// let stats = Rc::new(RefCell::new(Stats::new()));
-/// let mut scheduler = Scheduler::new().unwrap();
-/// scheduler.observe(stats.clone());
-/// scheduler.run_until_complete(Coroutine::new(|_co| async { Ok(()) })).unwrap();
-/// assert_eq!(stats.borrow().report().tasks, 1);
-/// ```
-impl<O: Observer> Observer for Rc<RefCell<O>> {
-    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>) {
-        self.borrow_mut().on_event(at, event);
-    }
-
-    fn wants_steps(&self) -> bool {
-        self.borrow().wants_steps()
-    }
-
-    fn wants_time(&self) -> bool {
-        self.borrow().wants_time()
-    }
-}
-
 /// The attached observers.
 #[derive(Default)]
 pub(crate) struct Observers {

@@ -8,15 +8,15 @@
 
 use std::collections::VecDeque;
 
-use super::error::InputError;
+use super::error::Error;
 use super::task::TaskId;
 
 /// One delivery: a line, a line that could not be read, or `None` at the end.
-pub(crate) type Delivery = Option<Result<String, InputError>>;
+pub(crate) type Delivery = Option<Result<String, Error>>;
 
 #[derive(Debug, Default)]
 pub(crate) struct InputQueue {
-    lines: VecDeque<Result<String, InputError>>,
+    lines: VecDeque<Result<String, Error>>,
     ended: bool,
     /// Tasks parked in `read_line`, longest-waiting first.
     waiters: VecDeque<(usize, TaskId)>,
@@ -32,7 +32,7 @@ impl InputQueue {
         }
     }
 
-    pub(crate) fn push(&mut self, line: Result<String, InputError>) {
+    pub(crate) fn push(&mut self, line: Result<String, Error>) {
         self.lines.push_back(line);
     }
 

@@ -15,7 +15,7 @@
 //!            │                                                                  ▼
 //!  timers and input wake it  ◄── it parks (sleep, read, join, wait) ◄── or it resumes at once
 //!   timers.rs, input.rs,          wake.rs, task.rs
-//!   callbacks.rs, throw.rs
+//!   throw.rs
 //! ```
 //!
 //! The event loop above (`src/event_loop/`) picks the next ready task, and
@@ -29,11 +29,10 @@
 //! 3. `trampoline.rs`: `run_turn` and `interpret`, the core step on one
 //!    screen, then one method per command.
 //! 4. `task.rs`: a task, its state, its completion and join handle.
-//! 5. `wake.rs`: parking and waking; `timers.rs`, `input.rs`,
-//!    `waitlist.rs`: what tasks wait on.
+//! 5. `wake.rs`: parking and waking, and the mailbox plain code leaves
+//!    wake-ups in; `timers.rs`, `input.rs`, `waitlist.rs`: what tasks wait on.
 //! 6. `throw.rs`: errors thrown into a task (PEP 342's `throw()`), cancel.
-//! 7. `callbacks.rs`: the mailbox plain code writes to (`call_soon`, wake-ups).
-//! 8. The rest when you need it: `label.rs`, `value.rs` (return values with
+//! 7. The rest when you need it: `label.rs`, `value.rs` (return values with
 //!    their type erased), `error.rs`, `report.rs`, `events.rs` (what
 //!    observers are told), `clock.rs` (real and virtual time),
 //!    `extensions.rs` (where layers keep their state).
@@ -43,7 +42,6 @@
 //! safe face. A frame behaves exactly like a boxed `genawaiter::rc::Gen`,
 //! which is what the guided tour (`examples/tour/`) uses.
 
-mod callbacks;
 mod clock;
 mod command;
 mod coroutine;
@@ -62,23 +60,22 @@ mod value;
 mod waitlist;
 mod wake;
 
-pub use callbacks::LoopHandle;
 pub use clock::Clock;
 pub use coroutine::{Co, Coroutine};
-pub use error::{Error, ErrorKind, InputError};
+pub use error::{Error, ErrorKind};
 pub use events::{LoopEvent, Observer};
 pub use label::Label;
 pub use report::capture_reports;
 pub use task::{JoinHandle, TaskId, TaskState};
 
-pub(crate) use callbacks::Callback;
 pub(crate) use command::{Resume, SystemCall};
 pub(crate) use coroutine::thrown;
 pub(crate) use frame::Frame;
 pub(crate) use input::InputQueue;
 pub(crate) use report::{describe, panic_message, report};
 pub(crate) use throw::request_throw;
+pub(crate) use timers::Timers;
 pub(crate) use trampoline::Trampoline;
 pub(crate) use value::Value;
 pub(crate) use waitlist::WaitList;
-pub(crate) use wake::Parked;
+pub(crate) use wake::{Callback, Parked, Wake, run_reporting};

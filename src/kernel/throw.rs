@@ -17,13 +17,12 @@
 
 use std::rc::{Rc, Weak};
 
-use super::callbacks::{Mailbox, Wake, run_reporting};
 use super::command::Resume;
 use super::error::Error;
-use super::events::LoopEvent;
 use super::report::{describe, report};
 use super::task::{Completion, TaskId, TaskState};
 use super::trampoline::Trampoline;
+use super::wake::{Mailbox, Wake, run_reporting};
 
 /// Leaves `error` to be thrown into the task at its next chance; `false` if
 /// it has finished. Throwing twice before the task runs keeps the first error.
@@ -43,10 +42,8 @@ pub(crate) fn request_throw(completion: &Completion, mailbox: &Mailbox, error: E
 impl Trampoline {
     /// The task at `key` is about to run with `resume` but has an error to
     /// take: it replaces the resume value. A frame that never ran (resumed
-    /// with `Start`) is dropped unrun and the error thrown into its caller,
-    /// or finishes the task if it is the root. (Written out rather than
-    /// calling `pop`, so `pop` keeps a single call site and stays inlined in
-    /// `run_turn`'s hot loop.)
+    /// with `Start`) is popped unrun, as if it had failed at once, and the
+    /// error goes to its caller, or finishes the task if it is the root.
     #[cold]
     pub(crate) fn throw_at_turn_start(
         &mut self,
@@ -54,29 +51,10 @@ impl Trampoline {
         resume: Resume,
         error: Error,
     ) -> Option<Resume> {
-        if !matches!(resume, Resume::Start) {
-            return Some(Resume::Failed(error));
+        match resume {
+            Resume::Start => self.pop(key, Err(error)),
+            _ => Some(Resume::Failed(error)),
         }
-        let task = &mut self.tasks[key];
-        let depth = task.stack.len();
-        let frame = task
-            .stack
-            .pop()
-            .expect("BUG: a live task's stack is never empty");
-        let (id, label) = (task.id, frame.label());
-        drop(frame);
-        let error = error.thrown_through(label);
-        self.emit(|| LoopEvent::Threw {
-            task: id,
-            label,
-            depth,
-            error: &error,
-        });
-        if depth == 1 {
-            self.finish(key, Err(error));
-            return None;
-        }
-        Some(Resume::Failed(error))
     }
 
     /// Carries out a `Wake::Throw`: if the task is parked, take it out of

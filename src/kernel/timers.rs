@@ -1,4 +1,4 @@
-//! Deadlines: the sleeping tasks and the delayed callbacks, in one heap.
+//! Deadlines: one heap, for the sleeping tasks and the delayed callbacks.
 //!
 //! A `BinaryHeap` is enough here: inserting and popping are O(log n), and a
 //! million sleepers cost one small entry each. tokio uses a hierarchical timer
@@ -15,76 +15,67 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::time::Duration;
 
-use super::callbacks::Callback;
-use super::task::TaskId;
-
-/// What happens at a deadline: a task wakes (from `sleep`, or a wait's
-/// timeout), or a `call_later` callback runs.
-pub(crate) enum Alarm {
-    /// Wake the task at this slab key, if it is still this task.
-    Task { key: usize, id: TaskId },
-    /// Run this callback.
-    Callback(Callback),
+/// Things due at a deadline, earliest first; equal deadlines in the order
+/// they were set (FIFO), thanks to a sequence number. The trampoline keeps
+/// its sleeping tasks here (`T` = a task's key and id), the event loop its
+/// `call_later` callbacks.
+#[derive(Debug)]
+pub(crate) struct Timers<T> {
+    /// Entries in (deadline, seq) order, each no earlier than the one before.
+    sorted: VecDeque<Entry<T>>,
+    /// The entries that arrived out of order.
+    heap: BinaryHeap<Reverse<Entry<T>>>,
+    next_seq: u64,
 }
 
-impl std::fmt::Debug for Alarm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Alarm::Task { id, .. } => write!(f, "wake task {id}"),
-            Alarm::Callback(_) => f.write_str("callback"),
+impl<T> Default for Timers<T> {
+    fn default() -> Self {
+        Timers {
+            sorted: VecDeque::new(),
+            heap: BinaryHeap::new(),
+            next_seq: 0,
         }
     }
 }
 
-/// Alarms by deadline, earliest first; equal deadlines in the order they
-/// were set (FIFO), thanks to a sequence number.
-#[derive(Debug, Default)]
-pub(crate) struct Timers {
-    /// Entries in (deadline, seq) order, each no earlier than the one before.
-    sorted: VecDeque<Entry>,
-    /// The entries that arrived out of order.
-    heap: BinaryHeap<Reverse<Entry>>,
-    next_seq: u64,
-}
-
 #[derive(Debug)]
-struct Entry {
+struct Entry<T> {
     deadline: Duration,
     seq: u64,
-    alarm: Alarm,
+    what: T,
 }
 
 // Entries are ordered by deadline, then by sequence number: never equal.
-impl Ord for Entry {
+impl<T> Ord for Entry<T> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
     }
 }
 
-impl PartialOrd for Entry {
+impl<T> PartialOrd for Entry<T> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl PartialEq for Entry {
+impl<T> PartialEq for Entry<T> {
     fn eq(&self, other: &Self) -> bool {
         self.seq == other.seq
     }
 }
 
-impl Eq for Entry {}
+impl<T> Eq for Entry<T> {}
 
-impl Timers {
-    /// Sets `alarm` for `deadline`. Returns the entry's sequence number,
-    /// which `pop_due` gives back.
-    pub(crate) fn insert(&mut self, deadline: Duration, alarm: Alarm) -> u64 {
+impl<T> Timers<T> {
+    /// Sets `what` to be due at `deadline`. Returns the entry's sequence
+    /// number, which `pop_due` gives back.
+    pub(crate) fn insert(&mut self, deadline: Duration, what: T) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let entry = Entry {
             deadline,
             seq,
-            alarm,
+            what,
         };
         match self.sorted.back() {
             Some(last) if last.deadline > deadline => self.heap.push(Reverse(entry)),
@@ -94,7 +85,7 @@ impl Timers {
     }
 
     /// The earliest entry: the front of the queue or the top of the heap.
-    fn first(&self) -> Option<&Entry> {
+    fn first(&self) -> Option<&Entry<T>> {
         match (self.sorted.front(), self.heap.peek()) {
             (Some(queued), Some(Reverse(heaped))) => Some(queued.min(heaped)),
             (Some(queued), None) => Some(queued),
@@ -107,10 +98,10 @@ impl Timers {
         self.first().map(|entry| entry.deadline)
     }
 
-    /// Removes and returns the next alarm whose deadline is at or before
+    /// Removes and returns the next entry whose deadline is at or before
     /// `now`, with its sequence number (to tell a stale task entry from the
     /// task's current one).
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(u64, Alarm)> {
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(u64, T)> {
         let first = self.first().filter(|entry| entry.deadline <= now)?;
         let from_queue = self
             .sorted
@@ -122,7 +113,7 @@ impl Timers {
             self.heap.pop().map(|Reverse(entry)| entry)
         };
         let entry = entry.expect("BUG: the entry just looked at is there");
-        Some((entry.seq, entry.alarm))
+        Some((entry.seq, entry.what))
     }
 }
 
@@ -130,18 +121,12 @@ impl Timers {
 mod tests {
     use super::*;
 
-    fn wake(key: usize) -> Alarm {
-        Alarm::Task {
-            key,
-            id: TaskId::first(),
-        }
+    fn wake(key: usize) -> usize {
+        key
     }
 
-    fn key((_, alarm): (u64, Alarm)) -> usize {
-        match alarm {
-            Alarm::Task { key, .. } => key,
-            Alarm::Callback(_) => usize::MAX,
-        }
+    fn key((_, key): (u64, usize)) -> usize {
+        key
     }
 
     #[test]

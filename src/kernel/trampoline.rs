@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use genawaiter::GeneratorState;
 use slab::Slab;
 
-use super::callbacks::Mailbox;
 use super::clock::Clock;
 use super::command::{Command, Nanos, Resume};
 use super::error::{Error, ErrorKind};
@@ -30,10 +29,10 @@ use super::frame::Frame;
 use super::input::InputQueue;
 use super::report::{describe, panic_message, report};
 use super::task::{Completion, Task, TaskId, TaskState};
-use super::timers::{Alarm, Timers};
+use super::timers::Timers;
 use super::value::Outcome;
 use super::waitlist::WaitList;
-use super::wake::line;
+use super::wake::{Mailbox, line};
 
 /// How many generator resumes a task may make before the next ready task gets
 /// its turn (and the loop checks its timers and IO). Large enough that the
@@ -47,12 +46,12 @@ pub(crate) struct Trampoline {
     pub(crate) tasks: Slab<Task>,
     /// Tasks ready to run, each with the value it will be resumed with.
     pub(crate) ready: VecDeque<(usize, Resume)>,
-    /// Sleeping tasks and delayed callbacks, by deadline.
-    pub(crate) timers: Timers,
+    /// Sleeping tasks (and waits with a timeout) by deadline: key and id.
+    pub(crate) timers: Timers<(usize, TaskId)>,
     pub(crate) input: InputQueue,
     pub(crate) clock: Clock,
     pub(crate) observers: Observers,
-    /// What plain code asks of the loop: callbacks, wake-ups, throws, stop.
+    /// What plain code asks of the trampoline: wake-ups, throws.
     pub(crate) mailbox: Rc<Mailbox>,
     /// The "still waiting" flag of every task parked with a ticket
     /// (`wake.rs`), to tear when it leaves by another door.
@@ -158,7 +157,7 @@ impl Trampoline {
         }
         let until = self.clock.now().saturating_add(duration);
         let id = self.tasks[key].id;
-        self.tasks[key].timer = self.timers.insert(until, Alarm::Task { key, id });
+        self.tasks[key].timer = self.timers.insert(until, (key, id));
         self.park(key, TaskState::Sleeping { until });
         None
     }
@@ -271,7 +270,8 @@ impl Trampoline {
 
     /// The top generator finished: pop it, and resume its caller with the
     /// outcome, or finish the task if it was the root.
-    fn pop(&mut self, key: usize, outcome: Outcome) -> Option<Resume> {
+    #[inline]
+    pub(crate) fn pop(&mut self, key: usize, outcome: Outcome) -> Option<Resume> {
         let task = &mut self.tasks[key];
         let depth = task.stack.len();
         let frame = task

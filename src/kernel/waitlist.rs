@@ -6,9 +6,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use super::callbacks::{Mailbox, Wake};
 use super::task::TaskId;
-use super::wake::Parked;
+use super::wake::{Mailbox, Parked, Wake};
 
 /// The tasks parked on one condition, longest-waiting first.
 ///

@@ -10,18 +10,65 @@
 //! IO sources hold a [`Parked`] ticket whose shared flag the kernel clears,
 //! so a stale note is skipped wherever it is found.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::callbacks::Wake;
 use super::command::Resume;
 use super::events::LoopEvent;
 use super::input::Delivery;
+use super::report::{panic_message, report};
 use super::task::{TaskId, TaskState};
-use super::timers::Alarm;
 use super::trampoline::Trampoline;
 use super::waitlist::WaitList;
+
+/// A plain closure the loop runs. Arguments are captured, so
+/// `functools.partial(add_ingredient, 'honey')` is just `move || add("honey")`.
+pub(crate) type Callback = Box<dyn FnOnce()>;
+
+/// What plain code asks of the trampoline. Plain code (`put_nowait`,
+/// `cancel`, a done callback) runs while the trampoline is busy and cannot
+/// touch it, so it leaves requests in the loop's [`Mailbox`], which every
+/// handle holds; the trampoline carries them out between task turns
+/// ([`Trampoline::apply_wakes`]).
+pub(crate) enum Wake {
+    /// Wake this task, parked in a wait list, unless it has already left
+    /// the list (woken by its timeout, or cancelled).
+    Waiter(Parked),
+    /// Throw the error waiting in this task's completion into it.
+    Throw { key: usize, id: TaskId },
+    /// Run this callback (a done callback added after its task finished).
+    Run(Callback),
+}
+
+impl fmt::Debug for Wake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Wake::Waiter(parked) => write!(f, "wake task {}", parked.id),
+            Wake::Throw { id, .. } => write!(f, "throw into task {id}"),
+            Wake::Run(_) => f.write_str("run a callback"),
+        }
+    }
+}
+
+/// The requests plain code leaves for the trampoline, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Mailbox {
+    pub(crate) wakes: RefCell<VecDeque<Wake>>,
+}
+
+/// Runs a callback; a panic in it is reported on stderr and the loop goes on.
+pub(crate) fn run_reporting(callback: Callback) {
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback));
+    if let Err(payload) = run {
+        report(&format!(
+            "a callback panicked: {}",
+            panic_message(payload.as_ref())
+        ));
+    }
+}
 
 /// A parked task as what it waits on keeps it: a wait list, a socket, the
 /// thread pool. Hand it back to [`Trampoline::wake_parked`] to wake the task.
@@ -103,7 +150,7 @@ impl Trampoline {
         let until = timeout.map(|t| self.clock.now().saturating_add(t));
         if let Some(deadline) = until {
             let id = self.tasks[key].id;
-            self.tasks[key].timer = self.timers.insert(deadline, Alarm::Task { key, id });
+            self.tasks[key].timer = self.timers.insert(deadline, (key, id));
         }
         let parked = self.park_with_ticket(key, TaskState::Waiting { until });
         list.register(parked, self.mailbox.clone());
@@ -144,25 +191,23 @@ impl Trampoline {
                     self.wake_parked(parked, Resume::Woke);
                 }
                 Some(Wake::Throw { key, id }) => self.deliver_throw(key, id),
+                Some(Wake::Run(callback)) => run_reporting(callback),
                 None => return,
             }
         }
     }
 
-    /// The earliest deadline: a sleeping task's or a delayed callback's.
-    pub(crate) fn next_deadline(&self) -> Option<Duration> {
-        self.timers.next_deadline()
+    /// Wakes the sleeping tasks whose deadline is at or before `now`, and the
+    /// waiting ones whose timeout ran out, in deadline order.
+    pub(crate) fn wake_due_timers(&mut self, now: Duration) {
+        while let Some((seq, (key, id))) = self.timers.pop_due(now) {
+            self.ring(key, id, seq);
+        }
     }
 
-    /// Nothing to run now: no ready task, no callback or wake-up queued,
-    /// no `stop` to act on.
+    /// Nothing to run now: no ready task, no request waiting.
     pub(crate) fn is_idle(&self) -> bool {
-        self.ready.is_empty() && !self.mailbox.has_work() && !self.mailbox.stopping.get()
-    }
-
-    /// `stop` was asked for since the last look (and is now cleared).
-    pub(crate) fn take_stop(&self) -> bool {
-        self.mailbox.stopping.replace(false)
+        self.ready.is_empty() && self.mailbox.wakes.borrow().is_empty()
     }
 }
 
@@ -170,7 +215,7 @@ impl Trampoline {
 pub(crate) fn line(delivery: Delivery) -> Resume {
     match delivery {
         Some(Ok(line)) => Resume::Line(Some(Box::new(line))),
-        Some(Err(error)) => Resume::Failed(error.into()),
+        Some(Err(error)) => Resume::Failed(error),
         None => Resume::Line(None),
     }
 }

@@ -14,6 +14,7 @@ mod chrome;
 mod progress;
 pub(crate) mod ps;
 mod stacks;
+mod state;
 mod stats;
 mod trace;
 
@@ -22,3 +23,35 @@ pub use chrome::{ChromeTrace, DEFAULT_DEPTH};
 pub use progress::{Progress, ProgressHandle};
 pub use stats::{SLOW_STEP, Stats, StatsReport};
 pub use trace::Trace;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// An observer shared with the code that attached it, which keeps a handle
+/// to read it (or finish it) after the run.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use trampoline::{Coroutine, Scheduler, observe::Stats};
+///
+/// let stats = Rc::new(RefCell::new(Stats::new()));
+/// let mut scheduler = Scheduler::new().unwrap();
+/// scheduler.observe(stats.clone());
+/// scheduler.run_until_complete(Coroutine::new(|_co| async { Ok(()) })).unwrap();
+/// assert_eq!(stats.borrow().report().tasks, 1);
+/// ```
+impl<O: Observer> Observer for Rc<RefCell<O>> {
+    fn on_event(&mut self, at: Duration, event: &LoopEvent<'_>) {
+        self.borrow_mut().on_event(at, event);
+    }
+
+    fn wants_steps(&self) -> bool {
+        self.borrow().wants_steps()
+    }
+
+    fn wants_time(&self) -> bool {
+        self.borrow().wants_time()
+    }
+}

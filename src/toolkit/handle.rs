@@ -6,7 +6,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use crate::kernel::{Callback, Error, ErrorKind, JoinHandle, request_throw};
+use crate::kernel::{Callback, Error, ErrorKind, JoinHandle, Wake, request_throw};
 
 impl<T: 'static> JoinHandle<T> {
     /// Cancels the task: [`Error::cancelled`] is thrown into it where it is
@@ -158,7 +158,7 @@ impl<T: 'static> JoinHandle<T> {
             }
         });
         if self.completion.is_finished() {
-            self.mailbox.soon.borrow_mut().push_back(run);
+            self.mailbox.wakes.borrow_mut().push_back(Wake::Run(run));
         } else {
             self.completion.push_callback(run);
         }
@@ -198,7 +198,6 @@ pub(crate) fn copy_error(error: &Error) -> Error {
         ErrorKind::TimedOut => ErrorKind::TimedOut,
         ErrorKind::Panicked(m) => ErrorKind::Panicked(m.clone()),
         ErrorKind::Io(e) => ErrorKind::Io(std::io::Error::new(e.kind(), e.to_string())),
-        other => ErrorKind::Message(other.to_string()),
     };
     let mut copy = Error::from(kind);
     for label in error.trace() {

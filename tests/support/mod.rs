@@ -1,26 +1,238 @@
-//! Running the demo binary in tests: a child process with its own stdin,
-//! its output read by threads, and a bounded wait (killed and failed past
-//! the timeout) so no test can hang CI.
+//! What the tests share: running a child process (the demo binary, an
+//! example, this test binary again on one test) with a bounded time, so no
+//! test can hang CI; a writer a test can read back; and the plain fib the
+//! answers are checked against.
+//!
+//! Used by the library's tests (`mod support;`) and by the demo's
+//! (`#[path = "../../tests/support/mod.rs"] mod support;` in `demo/tests/`):
+//! only the demo's tests get the path of the demo binary from cargo.
 
-#![allow(dead_code)] // each test file uses a part of it
+#![allow(dead_code)] // each test binary uses a part of it
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
+use std::sync::Once;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How long any one child may run before the test gives up on it.
+use rustix::process::{Pid, PidfdFlags, Signal, pidfd_open, pidfd_send_signal};
+
+pub mod timeline;
+
+/// How long any one wait for a child (a line, its exit) may take before the
+/// test gives up on it.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long any child started through this module may live at all: past
+/// it, its watchdog kills it.
+pub const LIFETIME: Duration = Duration::from_secs(120);
+
+// ---- Any child ----
+
+/// Kills a child (SIGKILL) once it has run `limit`, unless called off first
+/// by dropping it. The kill closes the child's pipes, so a test blocked
+/// reading them fails instead of hanging. It goes through a pidfd, which
+/// names this very process even once it is reaped: a recycled pid is never
+/// hit.
+#[derive(Debug)]
+pub struct Watchdog {
+    _call_off: Sender<()>,
+}
+
+/// Starts a watchdog for `child`.
+pub fn watchdog(child: &Child, limit: Duration) -> Watchdog {
+    let pidfd = pidfd_open(Pid::from_child(child), PidfdFlags::empty())
+        .expect("a pidfd for the child (Linux 5.3 or later)");
+    let (call_off, called_off) = channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(RecvTimeoutError::Timeout) = called_off.recv_timeout(limit) {
+            let _ = pidfd_send_signal(&pidfd, Signal::KILL);
+        }
+    });
+    Watchdog {
+        _call_off: call_off,
+    }
+}
+
+/// A child that cannot outlive its test: killed when this is dropped (the
+/// test failed half-way), and by its watchdog past [`LIFETIME`].
+#[derive(Debug)]
+pub struct Killed(pub Child, Watchdog);
+
+impl Killed {
+    /// Guards `child`.
+    pub fn new(child: Child) -> Self {
+        let watchdog = watchdog(&child, LIFETIME);
+        Killed(child, watchdog)
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits for a child at most `timeout`; kills it and fails past that.
+pub fn wait(child: &mut Child, timeout: Duration) -> ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("waitable") {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Runs `command` with `input` on its stdin (then closed) and returns its
+/// output; stdout and stderr are read while it runs, so a chatty child
+/// cannot block on a full pipe. Fails the test if it runs past `timeout`.
+pub fn output(mut command: Command, input: &[u8], timeout: Duration) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let mut stdin = child.stdin.take().expect("piped");
+    let input = input.to_vec();
+    // A child that does not read its input must not block the test.
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let stdout = read_all(child.stdout.take().expect("piped"));
+    let stderr = read_all(child.stderr.take().expect("piped"));
+    let status = wait(&mut child, timeout);
+    let _ = feeder.join();
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+fn read_all(mut from: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = from.read_to_end(&mut all);
+        all
+    })
+}
+
+/// Stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+// ---- This test binary again ----
+
+/// This test binary again, running only the test `name` of the module
+/// `module` (pass `module_path!()`), on one thread, its output uncaptured:
+/// how a test runs a scenario in a process of its own, to read its stderr
+/// or to keep anything else from running beside it.
+pub fn this_test_again(module: &str, name: &str) -> Command {
+    // The harness names a test by its path without the crate's name.
+    let test = match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_string(),
+    };
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut command = Command::new(exe);
+    command.args(["--exact", &test, "--nocapture", "--test-threads=1"]);
+    command
+}
+
+// ---- The examples ----
+
+/// `target/debug/examples/NAME`, next to this test's own binary. A plain
+/// `cargo test` builds the examples first, `cargo test --test ...` does not:
+/// so they are built once per test binary (a no-op when they are fresh).
+pub fn example(name: &str) -> PathBuf {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut command = Command::new(cargo);
+        command
+            .args(["build", "--examples", "--quiet", "--package", "trampoline"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // From scratch, on a slow machine, a build takes minutes: bounded all
+        // the same.
+        let built = output(command, b"", Duration::from_secs(600));
+        assert!(
+            built.status.success(),
+            "the examples do not build:\n{}",
+            stderr(&built)
+        );
+    });
+    let mut path = std::env::current_exe().expect("the test binary's path");
+    path.pop();
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    path.join("examples").join(name)
+}
+
+/// How long an example that ends by itself may run before it counts as hung.
+pub const EXAMPLE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs the example `name` with `args`, feeding `input` on stdin, and
+/// returns its stdout and stderr once it exits (within [`EXAMPLE_LIMIT`]);
+/// fails the test if it fails.
+pub fn run_example(name: &str, args: &[&str], input: &str) -> (String, String) {
+    let mut command = Command::new(example(name));
+    command.args(args);
+    let output = output(command, input.as_bytes(), EXAMPLE_LIMIT);
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert!(
+        output.status.success(),
+        "example {name} failed\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    (out, err)
+}
+
+// ---- The demo binary ----
 
 /// The demo's arguments for tests: one hello line at the start, then quiet.
 pub const QUIET: [&str; 2] = ["--interval", "100000"];
 
-/// The demo binary.
+/// The demo binary, `trampoline`. Cargo tells only the tests of the package
+/// that owns it (`demo/`) where it is; the library's tests, which share this
+/// module, must compile without it, hence `option_env!`.
+#[allow(clippy::option_env_unwrap)] // a demo test without it is a broken build
+pub fn demo_binary() -> &'static str {
+    option_env!("CARGO_BIN_EXE_trampoline")
+        .expect("only the tests under demo/tests/ run the demo binary")
+}
+
+/// The demo binary, quiet.
 pub fn demo() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_trampoline"));
+    let mut command = Command::new(demo_binary());
     command.args(QUIET);
     command
+}
+
+/// Runs the demo with `args` and the script `script` (written to a temporary
+/// file and passed as `--script`), stdin empty, at most 60 seconds.
+pub fn run_script(script: &str, args: &[&str]) -> Output {
+    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+    file.write_all(script.as_bytes())
+        .expect("the script is written");
+    let mut command = Command::new(demo_binary());
+    command.arg("--script").arg(file.path()).args(args);
+    output(command, b"", Duration::from_secs(60))
 }
 
 /// A running demo: its stdout arrives line by line (each with its `\n`, a
@@ -31,6 +243,7 @@ pub struct Demo {
     lines: Receiver<Vec<u8>>,
     seen: Vec<Vec<u8>>,
     stderr: Option<JoinHandle<Vec<u8>>>,
+    _watchdog: Watchdog,
 }
 
 /// How a demo ended.
@@ -51,6 +264,7 @@ impl Demo {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the demo starts");
+        let watchdog = watchdog(&child, LIFETIME);
         let stdin = child.stdin.take();
         let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
         let (send, lines) = channel();
@@ -67,18 +281,14 @@ impl Demo {
                 }
             }
         });
-        let mut stderr = child.stderr.take().expect("piped");
-        let stderr = std::thread::spawn(move || {
-            let mut all = Vec::new();
-            let _ = stderr.read_to_end(&mut all);
-            all
-        });
+        let stderr = read_all(child.stderr.take().expect("piped"));
         Demo {
             child,
             stdin,
             lines,
             seen: Vec::new(),
             stderr: Some(stderr),
+            _watchdog: watchdog,
         }
     }
 
@@ -151,22 +361,6 @@ impl Demo {
     }
 }
 
-/// Waits for a child at most `timeout`; kills it and fails past that.
-pub fn wait(child: &mut Child, timeout: Duration) -> ExitStatus {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().expect("waitable") {
-            return status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the demo did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 impl Ended {
     /// The answers on stdout (`fib(n) = v`), in order.
     pub fn answers(&self) -> Vec<String> {
@@ -192,6 +386,8 @@ impl Ended {
     }
 }
 
+// ---- Values to check against ----
+
 /// fib(n), the plain way.
 pub fn fib(n: u64) -> u64 {
     let (mut a, mut b) = (0u64, 1u64);
@@ -206,4 +402,26 @@ pub fn answers_for(ns: impl IntoIterator<Item = u64>) -> Vec<String> {
     ns.into_iter()
         .map(|n| format!("fib({n}) = {}", fib(n)))
         .collect()
+}
+
+/// A writer whose bytes the test can read after the observer that owns a
+/// clone of it is gone into the scheduler.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl SharedBuf {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.borrow().clone()).expect("UTF-8")
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
