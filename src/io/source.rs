@@ -79,9 +79,10 @@ impl Reactor {
     }
 
     /// Lets every source finish its round and wake the tasks whose
-    /// operations are done. (Sources are only ever added, and not while
-    /// this runs: a source's `wake` issues no system call.)
+    /// operations are done.
     pub(crate) fn wake(&self, trampoline: &mut Trampoline) {
+        // By index, not over a borrow: a source's wake-ups may run code that
+        // makes a new source (no allocation per poll either).
         let count = self.sources.borrow().len();
         for index in 0..count {
             let source = self.sources.borrow()[index].clone();
