@@ -1,0 +1,97 @@
+//! A connection's settings (`co.configure`: `TCP_NODELAY`, keep-alive, the
+//! line limit, the idle timeout) and the idle sweep that enforces the
+//! timeout: the socket table's rarely-run part, kept apart from its hot path.
+
+use std::io::{self, ErrorKind as IoKind};
+use std::time::Duration;
+
+use mio::net::TcpStream;
+
+use super::{Io, Sockets};
+use crate::io::tcp::{SocketId, SocketOption};
+use crate::kernel::{Resume, Trampoline};
+
+/// How often the idle sweep looks, at most: a timeout fires between its
+/// time and that plus a quarter of it (capped at this).
+const SWEEP_MAX: Duration = Duration::from_secs(1);
+
+impl Sockets {
+    /// Runs `f` on the stream of a live connection.
+    pub(super) fn with_stream<T>(
+        &mut self,
+        socket: SocketId,
+        f: impl FnOnce(&mut TcpStream) -> io::Result<T>,
+    ) -> io::Result<T> {
+        match self.table.get_mut(socket.key) {
+            Some(entry) if entry.generation == socket.generation => match &mut entry.io {
+                Io::Stream(stream) => f(stream),
+                Io::Listening(_) => Err(io::Error::new(IoKind::InvalidInput, "not a connection")),
+            },
+            _ => Err(io::Error::new(
+                IoKind::NotConnected,
+                "the socket was closed",
+            )),
+        }
+    }
+
+    /// Changes one setting of a connection.
+    pub(super) fn configure(
+        &mut self,
+        socket: SocketId,
+        option: SocketOption,
+        trampoline: &Trampoline,
+    ) -> io::Result<()> {
+        match option {
+            SocketOption::NoDelay(on) => self.with_stream(socket, |s| s.set_nodelay(on)),
+            SocketOption::KeepAlive(idle) => self.with_stream(socket, |s| {
+                use rustix::net::sockopt;
+                sockopt::set_socket_keepalive(&*s, idle.is_some())?;
+                if let Some(idle) = idle {
+                    sockopt::set_tcp_keepidle(&*s, idle)?;
+                }
+                Ok(())
+            }),
+            SocketOption::LineLimit(limit) => self.with_stream(socket, |_| Ok(())).map(|()| {
+                self.table[socket.key].input.limit = limit;
+            }),
+            SocketOption::IdleTimeout(timeout) => {
+                self.with_stream(socket, |_| Ok(()))?;
+                let entry = &mut self.table[socket.key];
+                entry.idle_timeout = timeout;
+                entry.last_input = self.now;
+                if let Some(timeout) = timeout {
+                    let every = (timeout / 4).min(SWEEP_MAX);
+                    self.sweep_every = Some(self.sweep_every.map_or(every, |e| e.min(every)));
+                    let next = trampoline.clock.now() + every;
+                    self.sweep_at = Some(self.sweep_at.map_or(next, |at| at.min(next)));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Fails the reads that waited longer than their connection's idle
+    /// timeout; disarms itself when no connection has one any more.
+    pub(super) fn sweep(&mut self) {
+        let mut any = false;
+        for (_, socket) in &mut self.table {
+            let Some(timeout) = socket.idle_timeout else {
+                continue;
+            };
+            any = true;
+            let Some(waiter) = &socket.reader else {
+                continue;
+            };
+            let since = socket.last_input.max(waiter.since);
+            if self.now.saturating_sub(since) >= timeout && waiter.parked.is_waiting() {
+                let waiter = socket.reader.take().expect("BUG: just seen");
+                let message = format!("no input for {:.1} s: idle timeout", timeout.as_secs_f64());
+                let error = io::Error::new(IoKind::TimedOut, message);
+                self.woken
+                    .push((waiter.parked, Resume::Failed(error.into())));
+            }
+        }
+        self.sweep_every = self.sweep_every.filter(|_| any);
+        self.sweep_at = self.sweep_every.map(|every| self.now + every);
+    }
+}
