@@ -61,13 +61,13 @@ struct Args {
     grace: f64,
 }
 
-/// A number of seconds: finite, not negative, and at most a day.
+/// A number of seconds: 0, or from a millisecond to a day.
 fn seconds(text: &str) -> Result<f64, String> {
     let value: f64 = text.parse().map_err(|e| format!("{e}"))?;
-    if (0.0..=86_400.0).contains(&value) {
+    if value == 0.0 || (0.001..=86_400.0).contains(&value) {
         Ok(value)
     } else {
-        Err("must be between 0 and 86400".to_string())
+        Err("must be 0, or between 0.001 and 86400".to_string())
     }
 }
 
@@ -340,5 +340,9 @@ mod tests {
         assert_eq!(parse("make_tea now"), Request::Invalid("make_tea".into()));
         assert_eq!(add(&["3".into(), "5".into()]), "8");
         assert!(add(&["x".into()]).starts_with("Error: "));
+        assert!(seconds("0").is_ok() && seconds("0.3").is_ok());
+        for bad in ["1e-300", "-1", "nan", "inf", "1e9"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -15,6 +15,9 @@ use crate::kernel::{Resume, Trampoline};
 /// time and that plus a quarter of it (capped at this).
 const SWEEP_MAX: Duration = Duration::from_secs(1);
 
+/// How often at least: a zero timeout must not make the loop spin.
+const SWEEP_MIN: Duration = Duration::from_millis(1);
+
 impl Sockets {
     /// Runs `f` on the stream of a live connection.
     pub(super) fn with_stream<T>(
@@ -60,7 +63,7 @@ impl Sockets {
                 entry.idle_timeout = timeout;
                 entry.last_input = self.now;
                 if let Some(timeout) = timeout {
-                    let every = (timeout / 4).min(SWEEP_MAX);
+                    let every = (timeout / 4).clamp(SWEEP_MIN, SWEEP_MAX);
                     self.sweep_every = Some(self.sweep_every.map_or(every, |e| e.min(every)));
                     let next = trampoline.clock.now() + every;
                     self.sweep_at = Some(self.sweep_at.map_or(next, |at| at.min(next)));
