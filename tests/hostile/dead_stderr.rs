@@ -1,6 +1,8 @@
 //! Finding 4: `tcp_server` with stderr on a dead pipe exited 101 (a panic
-//! in `eprintln!`) at its first "too many open files". Its log now goes
-//! through a writer thread that ignores write errors.
+//! in `eprintln!`) at its first "too many open files", and `charfinder`
+//! froze once nobody drained its stdout (a blocking `println!` per query).
+//! Their log now goes through a writer thread that ignores write errors,
+//! behind a bounded channel the loop only `try_send`s to.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -44,4 +46,40 @@ fn tcp_server_with_a_dead_stderr_survives_running_out_of_descriptors() {
         server.child.try_wait().unwrap().is_none(),
         "the server died"
     );
+}
+
+#[test]
+fn charfinder_with_an_undrained_stdout_answers_every_query() {
+    // Its log goes to stdout, which nobody reads after the first line: the
+    // pipe fills after a few hundred lines, and the log's writer blocks.
+    let mut command = Command::new(example("charfinder"));
+    command.args(["--port", "0"]);
+    let server = Server::start(command);
+    let stream = std::net::TcpStream::connect(server.addr).unwrap();
+    let mut client = Client::from_stream(stream);
+    let mut prompt = [0u8; 3];
+    let read_prompt = |client: &mut Client, prompt: &mut [u8; 3]| {
+        std::io::Read::read_exact(&mut client.reader, prompt).unwrap();
+        assert_eq!(prompt, b"?> ");
+    };
+    read_prompt(&mut client, &mut prompt);
+    let started = Instant::now();
+    let long_query = format!("{}\r\n", "sun ".repeat(200)); // cut in the log
+    for i in 0..2000 {
+        let query = if i % 100 == 0 {
+            long_query.as_str()
+        } else {
+            "chess black\r\n"
+        };
+        client.send(query);
+        let mut answer = String::new();
+        while !answer.contains(" for \"") {
+            answer = client.line().expect("an answer");
+        }
+        read_prompt(&mut client, &mut prompt);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "query {i} is late"
+        );
+    }
 }
