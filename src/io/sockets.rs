@@ -20,8 +20,9 @@
 //! - A socket whose last handle is dropped (its task ended, however) is
 //!   closed at the start of the next tick, before the loop sleeps.
 //! - A connection may have an idle timeout: a sweep, due only while one
-//!   has (the table's `next_deadline` tells the loop when), fails a read
-//!   that waited that long without a byte.
+//!   has (the table's `next_deadline` tells the loop when), fails a read or
+//!   a write that waited that long without a byte going its way
+//!   (`sockets/settings.rs`).
 
 use std::cell::RefCell;
 use std::io::{self, ErrorKind as IoKind, Read, Write};
@@ -86,6 +87,8 @@ struct Socket {
     idle_timeout: Option<Duration>,
     /// When a byte last came.
     last_input: Duration,
+    /// When the peer last took a byte of ours.
+    last_output: Duration,
     reader: Option<Waiter>,
     writer: Option<Waiter>,
 }
@@ -288,6 +291,7 @@ impl Sockets {
             eof: false,
             idle_timeout: None,
             last_input: self.now,
+            last_output: self.now,
             reader: None,
             writer: None,
         });
@@ -463,7 +467,10 @@ impl Sockets {
         while !socket.output.is_empty() {
             match stream.write(&socket.output) {
                 Ok(0) => return Err(IoKind::WriteZero.into()),
-                Ok(n) => drop(socket.output.drain(..n)),
+                Ok(n) => {
+                    socket.output.drain(..n);
+                    socket.last_output = self.now;
+                }
                 Err(e) if e.kind() == IoKind::Interrupted => {}
                 Err(e) if e.kind() == IoKind::WouldBlock => return Ok(None),
                 Err(e) => return Err(e),

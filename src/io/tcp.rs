@@ -79,8 +79,9 @@ pub enum SocketOption {
     /// `SO_KEEPALIVE`, probing a silent peer after this idle time
     /// (`TCP_KEEPIDLE`); `None` turns it off (the default).
     KeepAlive(Option<Duration>),
-    /// A read that waits this long without a byte from the peer fails with
-    /// an `Err` of kind `TimedOut`; `None` waits forever (the default).
+    /// A read that waits this long without a byte from the peer, or a write
+    /// that waits this long without the peer taking a byte, fails with an
+    /// `Err` of kind `TimedOut`; `None` waits forever (the default).
     IdleTimeout(Option<Duration>),
     /// The longest line [`Co::read_line_from`] hands out (default 1 MiB);
     /// a longer one is an `Err` for that line, dropped as it arrives.

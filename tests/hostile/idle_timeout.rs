@@ -1,8 +1,10 @@
 //! Finding 6: silent connections held descriptors forever, so under a low
 //! `ulimit -n` they locked real clients out. The example servers now close
-//! a session idle for `--idle-timeout` seconds, and refuse clients past
+//! a session idle for `--idle-timeout` seconds (a client that says nothing,
+//! or one that never reads its replies), and refuse clients past
 //! `--max-connections` with a line that says so.
 
+use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use super::support::{Client, Server, tcp_server};
@@ -58,4 +60,43 @@ fn clients_past_the_connection_limit_are_refused_clearly() {
         assert!(Instant::now() < deadline, "no room after a client left");
     }
     assert_eq!(second.ask("add 1 1").as_deref(), Some("2"));
+}
+
+#[test]
+fn a_client_that_never_reads_is_closed_after_the_idle_timeout() {
+    let server = Server::start(tcp_server(&["--idle-timeout", "0.5"]));
+    let mut client = Client::connect(server.addr);
+    assert_eq!(client.line().as_deref(), Some("Welcome."));
+    // Requests whose replies are long (an invalid command, quoted), and
+    // never a read: the replies fill the kernel's buffers, the session's
+    // write waits, and the timeout ends it. The client sees its writes fail.
+    client
+        .writer
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let request = format!("{}\n", "x".repeat(60)).repeat(1000);
+    let started = Instant::now();
+    let failed = loop {
+        match std::io::Write::write_all(&mut client.writer, request.as_bytes()) {
+            Ok(()) => {}
+            // Our send buffer is full too: the server has stopped reading.
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => break e,
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server kept the session"
+        );
+    };
+    assert!(
+        matches!(
+            failed.kind(),
+            ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+        ),
+        "{failed}"
+    );
+    // The server serves others.
+    let mut other = Client::connect(server.addr);
+    assert_eq!(other.line().as_deref(), Some("Welcome."));
+    assert_eq!(other.ask("add 3 5").as_deref(), Some("8"));
 }

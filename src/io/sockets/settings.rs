@@ -73,8 +73,10 @@ impl Sockets {
         }
     }
 
-    /// Fails the reads that waited longer than their connection's idle
-    /// timeout; disarms itself when no connection has one any more.
+    /// Fails the reads and writes that waited longer than their
+    /// connection's idle timeout without a byte going their way (a peer
+    /// that never reads holds a write forever otherwise); disarms itself
+    /// when no connection has a timeout any more.
     pub(super) fn sweep(&mut self) {
         let mut any = false;
         for (_, socket) in &mut self.table {
@@ -82,16 +84,33 @@ impl Sockets {
                 continue;
             };
             any = true;
-            let Some(waiter) = &socket.reader else {
-                continue;
-            };
-            let since = socket.last_input.max(waiter.since);
-            if self.now.saturating_sub(since) >= timeout && waiter.parked.is_waiting() {
-                let waiter = socket.reader.take().expect("BUG: just seen");
-                let message = format!("no input for {:.1} s: idle timeout", timeout.as_secs_f64());
-                let error = io::Error::new(IoKind::TimedOut, message);
-                self.woken
-                    .push((waiter.parked, Resume::Failed(error.into())));
+            for read_side in [true, false] {
+                let progress = if read_side {
+                    socket.last_input
+                } else {
+                    socket.last_output
+                };
+                let slot = socket.slot_mut(read_side);
+                let idle = slot.as_ref().is_some_and(|waiter| {
+                    waiter.parked.is_waiting()
+                        && self.now.saturating_sub(progress.max(waiter.since)) >= timeout
+                });
+                if idle {
+                    let waiter = slot.take().expect("BUG: an idle side has a waiter");
+                    if !read_side {
+                        socket.output.clear(); // a writer's unsent bytes go with it
+                    }
+                    let what = if read_side {
+                        "no input"
+                    } else {
+                        "no output taken"
+                    };
+                    let message =
+                        format!("{what} for {:.1} s: idle timeout", timeout.as_secs_f64());
+                    let error = io::Error::new(IoKind::TimedOut, message);
+                    self.woken
+                        .push((waiter.parked, Resume::Failed(error.into())));
+                }
             }
         }
         self.sweep_every = self.sweep_every.filter(|_| any);
