@@ -10,8 +10,9 @@
 //! type `chess black` or `sun` or `cat face`. An empty line, a line starting
 //! with a control character (telnet's Ctrl-C), bytes that are not UTF-8 or
 //! the end of the stream close that client's session; the server serves
-//! until it is killed (Ctrl-C: `Server shutting down.`). The seed indexes
-//! Python's whole Unicode database; a small built-in table does here.
+//! until it is killed (Ctrl-C: `Server shutting down.`). Like the seed, it
+//! indexes every named character (`examples/support/unicode_index.rs`,
+//! shared with `http_charfinder`).
 //!
 //! As `tcp_server`, it expects hostile clients (issue 14): `--idle-timeout`
 //! (60 s), `--max-connections` (1000), queries of at most 1 KiB, and a log
@@ -33,6 +34,10 @@ use trampoline::{Co, Connection, Coroutine, Error, ErrorKind, RunError, Schedule
 mod log;
 use log::{Log, Stream};
 
+#[path = "support/unicode_index.rs"]
+mod unicode_index;
+use unicode_index::UnicodeIndex;
+
 /// A Unicode character finder over TCP.
 #[derive(Debug, Parser)]
 struct Args {
@@ -53,83 +58,17 @@ const MAX_QUERY: usize = 1024;
 const PROMPT: &str = "?> ";
 const CRLF: &str = "\r\n";
 
-/// Code point and name, from Python's `unicodedata` (Unicode 15).
-const NAMES: &[(u32, &str)] = &[
-    (0x0041, "LATIN CAPITAL LETTER A"),
-    (0x0061, "LATIN SMALL LETTER A"),
-    (0x03A9, "GREEK CAPITAL LETTER OMEGA"),
-    (0x03B1, "GREEK SMALL LETTER ALPHA"),
-    (0x20AC, "EURO SIGN"),
-    (0x221E, "INFINITY"),
-    (0x2600, "BLACK SUN WITH RAYS"),
-    (0x2603, "SNOWMAN"),
-    (0x2604, "COMET"),
-    (0x2605, "BLACK STAR"),
-    (0x2606, "WHITE STAR"),
-    (0x2609, "SUN"),
-    (0x263A, "WHITE SMILING FACE"),
-    (0x263B, "BLACK SMILING FACE"),
-    (0x263C, "WHITE SUN WITH RAYS"),
-    (0x2654, "WHITE CHESS KING"),
-    (0x2655, "WHITE CHESS QUEEN"),
-    (0x2656, "WHITE CHESS ROOK"),
-    (0x2657, "WHITE CHESS BISHOP"),
-    (0x2658, "WHITE CHESS KNIGHT"),
-    (0x2659, "WHITE CHESS PAWN"),
-    (0x265A, "BLACK CHESS KING"),
-    (0x265B, "BLACK CHESS QUEEN"),
-    (0x265C, "BLACK CHESS ROOK"),
-    (0x265D, "BLACK CHESS BISHOP"),
-    (0x265E, "BLACK CHESS KNIGHT"),
-    (0x265F, "BLACK CHESS PAWN"),
-    (0x26C5, "SUN BEHIND CLOUD"),
-    (0x2764, "HEAVY BLACK HEART"),
-    (0x1F31E, "SUN WITH FACE"),
-    (0x1F323, "WHITE SUN"),
-    (0x1F324, "WHITE SUN WITH SMALL CLOUD"),
-    (0x1F325, "WHITE SUN BEHIND CLOUD"),
-    (0x1F326, "WHITE SUN BEHIND CLOUD WITH RAIN"),
-    (0x1F40D, "SNAKE"),
-    (0x1F431, "CAT FACE"),
-    (0x1F600, "GRINNING FACE"),
-    (0x1F638, "GRINNING CAT FACE WITH SMILING EYES"),
-    (0x1F639, "CAT FACE WITH TEARS OF JOY"),
-    (0x1F63A, "SMILING CAT FACE WITH OPEN MOUTH"),
-    (0x1F63B, "SMILING CAT FACE WITH HEART-SHAPED EYES"),
-    (0x1F63C, "CAT FACE WITH WRY SMILE"),
-    (0x1F63D, "KISSING CAT FACE WITH CLOSED EYES"),
-    (0x1F63E, "POUTING CAT FACE"),
-    (0x1F63F, "CRYING CAT FACE"),
-    (0x1F640, "WEARY CAT FACE"),
-    (0x1F642, "SLIGHTLY SMILING FACE"),
-    (0x1F980, "CRAB"),
-];
-
 /// The characters whose names contain every word of `query`, as the seed's
 /// `find_description_strs` prints them: `U+265A\t♚\tBLACK CHESS KING`.
-fn find(query: &str) -> Vec<String> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_uppercase).collect();
-    NAMES
-        .iter()
-        .filter(|(_, name)| {
-            let name_words: Vec<&str> = name.split([' ', '-']).collect();
-            words.iter().all(|w| name_words.contains(&w.as_str()))
-        })
-        .map(|&(code, name)| {
-            let glyph = char::from_u32(code).expect("BUG: the table holds valid code points");
-            format!("U+{code:04X}\t{glyph}\t{name}")
+fn find(index: &UnicodeIndex, query: &str) -> Vec<String> {
+    index
+        .find(query)
+        .into_iter()
+        .map(|c| {
+            let (code, name) = UnicodeIndex::describe(c);
+            format!("{code}\t{c}\t{name}")
         })
         .collect()
-}
-
-/// The seed's `index.status`: `6 matches for 'chess black'`.
-fn status(query: &str, count: usize) -> String {
-    let found = match count {
-        0 => "No match".to_string(),
-        1 => "1 match".to_string(),
-        n => format!("{n} matches"),
-    };
-    format!("{found} for {query:?}")
 }
 
 /// Whether a query ends the session: empty, or starting with a control
@@ -138,23 +77,32 @@ fn ends_session(query: &str) -> bool {
     query.chars().next().is_none_or(char::is_control)
 }
 
+/// What every session shares with the accept loop.
+struct Shared {
+    index: UnicodeIndex,
+    log: Rc<Log>,
+    /// Sessions running now, for `--max-connections`.
+    live: Cell<usize>,
+}
+
 /// The seed's `handle_queries`: prompt, read a line, answer, until the
 /// client is done. A failure (a reset, a timeout) is logged here, and the
 /// socket closes however the session ends.
-fn handle_queries(connection: Connection, log: Rc<Log>, live: Rc<Cell<usize>>) -> Coroutine<()> {
+fn handle_queries(shared: Rc<Shared>, connection: Connection) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        live.set(live.get() + 1);
+        shared.live.set(shared.live.get() + 1);
         let client = connection.peer_addr();
-        if let Err(e) = queries(&co, &connection, &log).await {
-            log.event(Stream::Stdout, format!("Session with {client} failed: {e}"));
+        if let Err(e) = queries(&co, &connection, &shared).await {
+            let line = format!("Session with {client} failed: {e}");
+            shared.log.event(Stream::Stdout, line);
         }
-        log.event(Stream::Stdout, "Close the client socket");
-        live.set(live.get() - 1);
+        shared.log.event(Stream::Stdout, "Close the client socket");
+        shared.live.set(shared.live.get() - 1);
         co.close(&connection).await
     })
 }
 
-async fn queries(co: &Co, connection: &Connection, log: &Log) -> Result<(), Error> {
+async fn queries(co: &Co, connection: &Connection, shared: &Shared) -> Result<(), Error> {
     let client = connection.peer_addr();
     loop {
         co.write_all(connection, PROMPT).await?;
@@ -166,18 +114,19 @@ async fn queries(co: &Co, connection: &Connection, log: &Log) -> Result<(), Erro
             Err(e) if is_bad_line(&e) => "\0".to_string(),
             Err(e) => return Err(e),
         };
-        log.event(
-            Stream::Stdout,
-            format!("Received from {client}: {:?}", log::cut(&query, 64)),
-        );
+        // A long query is logged (and echoed) cut short.
+        let shown = log::cut(&query, 64);
+        let received = format!("Received from {client}: {shown:?}");
+        shared.log.event(Stream::Stdout, received);
         if ends_session(&query) {
             return Ok(());
         }
-        let lines = find(&query);
+        let lines = find(&shared.index, &query);
         let mut answer: String = lines.iter().map(|line| line.clone() + CRLF).collect();
-        answer += &(status(&log::cut(&query, 64), lines.len()) + CRLF);
+        answer += &format!("{} for {shown:?}{CRLF}", UnicodeIndex::matches(lines.len()));
         co.write_all(connection, answer).await?;
-        log.event(Stream::Stdout, format!("Sent {} results", lines.len()));
+        let sent = format!("Sent {} results", lines.len());
+        shared.log.event(Stream::Stdout, sent);
     }
 }
 
@@ -196,24 +145,28 @@ fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
             .map_err(|e| Error::msg(format!("cannot listen on {addr}: {e}")))?;
         let serving = format!("Serving on {}. Hit CTRL-C to stop.", listener.local_addr());
         log.info(Stream::Stdout, serving);
-        let live = Rc::new(Cell::new(0));
+        let shared = Rc::new(Shared {
+            index: UnicodeIndex::new(),
+            log,
+            live: Cell::new(0),
+        });
         loop {
             let connection = match co.accept(&listener).await {
                 Ok(connection) => connection,
                 Err(e) => {
-                    log.event(Stream::Stderr, format!("accept failed: {e}"));
+                    shared
+                        .log
+                        .event(Stream::Stderr, format!("accept failed: {e}"));
                     co.sleep(Duration::from_millis(100)).await?;
                     continue;
                 }
             };
-            if live.get() >= args.max_connections {
+            if shared.live.get() >= args.max_connections {
                 let full = "The server is full; try again later.\r\n";
                 let _ = co.write_all(&connection, full).await;
                 let _ = co.close(&connection).await;
-                log.event(
-                    Stream::Stderr,
-                    format!("refused {}", connection.peer_addr()),
-                );
+                let refused = format!("refused {}", connection.peer_addr());
+                shared.log.event(Stream::Stderr, refused);
                 continue;
             }
             co.configure(&connection, SocketOption::LineLimit(MAX_QUERY))
@@ -223,8 +176,7 @@ fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
                 co.configure(&connection, SocketOption::IdleTimeout(timeout))
                     .await?;
             }
-            let session = handle_queries(connection, log.clone(), live.clone());
-            drop(co.spawn(session).await?);
+            drop(co.spawn(handle_queries(shared.clone(), connection)).await?);
         }
     })
 }
@@ -232,21 +184,22 @@ fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
 fn main() -> ExitCode {
     let args = Args::parse();
     let log = Rc::new(Log::new());
+    let last_words = log.clone();
     let run = Scheduler::new().and_then(|mut scheduler| {
         scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
-        scheduler.run_until_complete(server(args, log.clone()))
+        scheduler.run_until_complete(server(args, log))
     });
     let code = match run {
         Ok(()) | Err(RunError::Interrupted(_)) => {
-            log.info(Stream::Stdout, "Server shutting down.");
+            last_words.info(Stream::Stdout, "Server shutting down.");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            log.info(Stream::Stderr, format!("error: {e}"));
+            last_words.info(Stream::Stderr, format!("error: {e}"));
             ExitCode::FAILURE
         }
     };
-    log.flush(Duration::from_secs(1));
+    last_words.flush(Duration::from_secs(1));
     code
 }
 
@@ -256,11 +209,16 @@ mod tests {
 
     #[test]
     fn queries_match_whole_words_in_any_order() {
-        assert_eq!(find("chess black").len(), 6);
-        assert_eq!(find("CAT face").len(), 10);
-        assert_eq!(find("black chess king"), ["U+265A\t♚\tBLACK CHESS KING"]);
-        assert!(find("su").is_empty());
-        assert_eq!(status("chess black", 6), "6 matches for \"chess black\"");
+        let index = UnicodeIndex::new();
+        assert_eq!(find(&index, "chess black").len(), 35);
+        assert_eq!(find(&index, "CAT face").len(), 10);
+        assert_eq!(
+            find(&index, "king black chess")[0],
+            "U+265A\t♚\tBLACK CHESS KING"
+        );
+        assert_eq!(find(&index, "digit nine")[0], "U+0039\t9\tDIGIT NINE");
+        assert!(find(&index, "xyzzy").is_empty());
+        assert_eq!(UnicodeIndex::matches(6), "6 matches");
         assert!(ends_session("") && ends_session("\u{3}") && !ends_session("sun"));
     }
 }

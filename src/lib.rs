@@ -196,6 +196,7 @@ mod toolkit;
 
 pub use event_loop::{LoopHandle, RunError, Scheduler};
 pub use fib::fib;
+pub use io::http;
 pub use io::{
     Connection, DEFAULT_LINE_LIMIT, InputError, LineSplitter, Listener, Script, ScriptError,
     SocketOption,

@@ -89,6 +89,19 @@ impl InputBuffer {
         Some(taken)
     }
 
+    /// Up to `max` of the bytes waiting (an HTTP body read as it comes);
+    /// the whole buffer moves out without a copy when it fits.
+    pub(crate) fn take_some(&mut self, max: usize) -> Vec<u8> {
+        if self.consumed == 0 && self.bytes.len() <= max {
+            self.scanned = 0;
+            return std::mem::take(&mut self.bytes);
+        }
+        let n = self.len().min(max);
+        let taken = self.bytes[self.consumed..self.consumed + n].to_vec();
+        self.advance(n);
+        taken
+    }
+
     /// The next complete line (the rest, at end of input), without its
     /// `\n`/`\r\n`; an overlong or non-UTF-8 line is an error for that line
     /// only. An unfinished line past the limit is dropped as it arrives.

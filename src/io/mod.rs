@@ -1,9 +1,10 @@
 //! IO on the trampoline: standard input, the line splitter, scripted input,
-//! TCP sockets and the thread pool. Each is a source the event loop polls
+//! TCP sockets, HTTP on them and the thread pool. Each is a source the event loop polls
 //! (`source.rs`) and a set of `co` methods that are system calls: the kernel
 //! never names a socket.
 
 pub(crate) mod buffer;
+pub mod http;
 pub(crate) mod lines;
 pub(crate) mod pool;
 pub(crate) mod script;

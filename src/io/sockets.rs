@@ -167,6 +167,7 @@ impl Sockets {
             | NetOp::Connected(socket)
             | NetOp::ReadLine(socket)
             | NetOp::ReadExact(socket, _)
+            | NetOp::ReadSome(socket, _)
             | NetOp::WriteAll(socket, _) => socket,
         };
         let read_side = op.is_read_side();
@@ -228,6 +229,7 @@ impl Sockets {
             NetOp::Connected(_) => self.finish_connect(key),
             NetOp::ReadLine(_) => self.read_line(key),
             NetOp::ReadExact(_, n) => self.read_exact(key, *n),
+            NetOp::ReadSome(_, max) => self.read_some(key, *max),
             NetOp::WriteAll(..) => self.flush(key),
             NetOp::Listen(_)
             | NetOp::Connect(_)
@@ -383,6 +385,32 @@ impl Sockets {
                     n - socket.input.len()
                 );
                 return Err(io::Error::new(IoKind::UnexpectedEof, message));
+            }
+            if has_read {
+                self.backlog.push(key);
+                return Ok(None);
+            }
+            if !self.fill(key)? {
+                return Ok(None);
+            }
+            has_read = true;
+        }
+    }
+
+    /// What is buffered, up to `max` bytes; else one `read(2)` first. The
+    /// whole buffer moves out without a copy when it fits.
+    fn read_some(&mut self, key: usize, max: usize) -> io::Result<Option<Resume>> {
+        let mut has_read = false;
+        loop {
+            let socket = &mut self.table[key];
+            if let Some(error) = socket.input.take_eviction(INPUT_CAP) {
+                return Err(error);
+            }
+            if socket.input.len() > 0 || socket.eof {
+                let before = socket.input.footprint();
+                let bytes = socket.input.take_some(max);
+                self.buffered = self.buffered + self.table[key].input.footprint() - before;
+                return Ok(Some(Resume::Returned(Value::new(bytes))));
             }
             if has_read {
                 self.backlog.push(key);

@@ -42,6 +42,9 @@ pub(crate) enum NetOp {
     ReadLine(SocketId),
     /// Exactly this many bytes.
     ReadExact(SocketId, usize),
+    /// What has arrived, at least one byte and at most this many; none at
+    /// the end of the stream.
+    ReadSome(SocketId, usize),
     /// Send all these bytes.
     WriteAll(SocketId, Vec<u8>),
     /// Close the socket now.
@@ -92,7 +95,9 @@ impl NetOp {
     /// Whether the operation waits for readability (else writability).
     pub(crate) fn is_read_side(&self) -> bool {
         match self {
-            NetOp::Accept(_) | NetOp::ReadLine(_) | NetOp::ReadExact(..) => true,
+            NetOp::Accept(_) | NetOp::ReadLine(_) | NetOp::ReadExact(..) | NetOp::ReadSome(..) => {
+                true
+            }
             NetOp::Listen(_)
             | NetOp::Connect(_)
             | NetOp::Connected(_)
@@ -378,6 +383,43 @@ impl Co {
         match self.net(NetOp::ReadExact(connection.id(), n)).await? {
             Resume::Returned(value) => Ok(value.take()),
             resume => Err(thrown("read_exact_from", resume)),
+        }
+    }
+
+    /// What has arrived on the connection, at least one byte and at most
+    /// `max` (parking until something comes); empty when the peer has closed
+    /// its side. For parsers that keep their own buffer, like HTTP's.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let client = co.connect(listener.local_addr()).await?;
+    ///     let server_side = co.accept(&listener).await?;
+    ///     co.write_all(&client, b"GET / HTTP/1.1\r\n").await?;
+    ///     co.close(&client).await?;
+    ///     let first = co.read_some_from(&server_side, 3).await?;
+    ///     let mut rest = Vec::new();
+    ///     loop {
+    ///         let bytes = co.read_some_from(&server_side, 1024).await?;
+    ///         if bytes.is_empty() {
+    ///             break;
+    ///         }
+    ///         rest.extend(bytes);
+    ///     }
+    ///     Ok((first, rest))
+    /// });
+    /// let (first, rest) = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+    /// assert_eq!((&first[..], &rest[..]), (&b"GET"[..], &b" / HTTP/1.1\r\n"[..]));
+    /// ```
+    pub async fn read_some_from(
+        &self,
+        connection: &Connection,
+        max: usize,
+    ) -> Result<Vec<u8>, Error> {
+        match self.net(NetOp::ReadSome(connection.id(), max)).await? {
+            Resume::Returned(value) => Ok(value.take()),
+            resume => Err(thrown("read_some_from", resume)),
         }
     }
 
