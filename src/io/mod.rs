@@ -3,6 +3,7 @@
 //! (`source.rs`) and a set of `co` methods that are system calls: the kernel
 //! never names a socket.
 
+pub(crate) mod buffer;
 pub mod http;
 pub(crate) mod lines;
 pub(crate) mod pool;
@@ -14,4 +15,4 @@ pub(crate) mod tcp;
 
 pub use lines::{DEFAULT_LINE_LIMIT, InputError, LineSplitter};
 pub use script::{Script, ScriptError};
-pub use tcp::{Connection, Listener};
+pub use tcp::{Connection, Listener, SocketOption};
