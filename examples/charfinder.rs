@@ -66,7 +66,7 @@ fn find(index: &UnicodeIndex, query: &str) -> Vec<String> {
         .into_iter()
         .map(|c| {
             let (code, name) = UnicodeIndex::describe(c);
-            format!("{code}\t{c}\t{name}")
+            format!("{code}	{c}	{name}")
         })
         .collect()
 }
@@ -77,32 +77,33 @@ fn ends_session(query: &str) -> bool {
     query.chars().next().is_none_or(char::is_control)
 }
 
-/// What every session shares with the accept loop.
-struct Shared {
-    index: UnicodeIndex,
-    log: Rc<Log>,
-    /// Sessions running now, for `--max-connections`.
-    live: Cell<usize>,
-}
-
 /// The seed's `handle_queries`: prompt, read a line, answer, until the
 /// client is done. A failure (a reset, a timeout) is logged here, and the
 /// socket closes however the session ends.
-fn handle_queries(shared: Rc<Shared>, connection: Connection) -> Coroutine<()> {
+fn handle_queries(
+    index: Rc<UnicodeIndex>,
+    connection: Connection,
+    log: Rc<Log>,
+    live: Rc<Cell<usize>>,
+) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        shared.live.set(shared.live.get() + 1);
+        live.set(live.get() + 1);
         let client = connection.peer_addr();
-        if let Err(e) = queries(&co, &connection, &shared).await {
-            let line = format!("Session with {client} failed: {e}");
-            shared.log.event(Stream::Stdout, line);
+        if let Err(e) = queries(&co, &index, &connection, &log).await {
+            log.event(Stream::Stdout, format!("Session with {client} failed: {e}"));
         }
-        shared.log.event(Stream::Stdout, "Close the client socket");
-        shared.live.set(shared.live.get() - 1);
+        log.event(Stream::Stdout, "Close the client socket");
+        live.set(live.get() - 1);
         co.close(&connection).await
     })
 }
 
-async fn queries(co: &Co, connection: &Connection, shared: &Shared) -> Result<(), Error> {
+async fn queries(
+    co: &Co,
+    index: &UnicodeIndex,
+    connection: &Connection,
+    log: &Log,
+) -> Result<(), Error> {
     let client = connection.peer_addr();
     loop {
         co.write_all(connection, PROMPT).await?;
@@ -114,19 +115,19 @@ async fn queries(co: &Co, connection: &Connection, shared: &Shared) -> Result<()
             Err(e) if is_bad_line(&e) => "\0".to_string(),
             Err(e) => return Err(e),
         };
-        // A long query is logged (and echoed) cut short.
-        let shown = log::cut(&query, 64);
-        let received = format!("Received from {client}: {shown:?}");
-        shared.log.event(Stream::Stdout, received);
+        log.event(
+            Stream::Stdout,
+            format!("Received from {client}: {:?}", log::cut(&query, 64)),
+        );
         if ends_session(&query) {
             return Ok(());
         }
-        let lines = find(&shared.index, &query);
+        let lines = find(index, &query);
         let mut answer: String = lines.iter().map(|line| line.clone() + CRLF).collect();
+        let shown = log::cut(&query, 64);
         answer += &format!("{} for {shown:?}{CRLF}", UnicodeIndex::matches(lines.len()));
         co.write_all(connection, answer).await?;
-        let sent = format!("Sent {} results", lines.len());
-        shared.log.event(Stream::Stdout, sent);
+        log.event(Stream::Stdout, format!("Sent {} results", lines.len()));
     }
 }
 
@@ -138,6 +139,7 @@ fn is_bad_line(error: &Error) -> bool {
 /// The seed's `start_server` + `run_forever`: a task per client.
 fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
+        let index = Rc::new(UnicodeIndex::new());
         let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
         let listener = co
             .listen(addr)
@@ -145,28 +147,24 @@ fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
             .map_err(|e| Error::msg(format!("cannot listen on {addr}: {e}")))?;
         let serving = format!("Serving on {}. Hit CTRL-C to stop.", listener.local_addr());
         log.info(Stream::Stdout, serving);
-        let shared = Rc::new(Shared {
-            index: UnicodeIndex::new(),
-            log,
-            live: Cell::new(0),
-        });
+        let live = Rc::new(Cell::new(0));
         loop {
             let connection = match co.accept(&listener).await {
                 Ok(connection) => connection,
                 Err(e) => {
-                    shared
-                        .log
-                        .event(Stream::Stderr, format!("accept failed: {e}"));
+                    log.event(Stream::Stderr, format!("accept failed: {e}"));
                     co.sleep(Duration::from_millis(100)).await?;
                     continue;
                 }
             };
-            if shared.live.get() >= args.max_connections {
+            if live.get() >= args.max_connections {
                 let full = "The server is full; try again later.\r\n";
                 let _ = co.write_all(&connection, full).await;
                 let _ = co.close(&connection).await;
-                let refused = format!("refused {}", connection.peer_addr());
-                shared.log.event(Stream::Stderr, refused);
+                log.event(
+                    Stream::Stderr,
+                    format!("refused {}", connection.peer_addr()),
+                );
                 continue;
             }
             co.configure(&connection, SocketOption::LineLimit(MAX_QUERY))
@@ -176,7 +174,8 @@ fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
                 co.configure(&connection, SocketOption::IdleTimeout(timeout))
                     .await?;
             }
-            drop(co.spawn(handle_queries(shared.clone(), connection)).await?);
+            let session = handle_queries(index.clone(), connection, log.clone(), live.clone());
+            drop(co.spawn(session).await?);
         }
     })
 }
@@ -184,22 +183,21 @@ fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
 fn main() -> ExitCode {
     let args = Args::parse();
     let log = Rc::new(Log::new());
-    let last_words = log.clone();
     let run = Scheduler::new().and_then(|mut scheduler| {
         scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
-        scheduler.run_until_complete(server(args, log))
+        scheduler.run_until_complete(server(args, log.clone()))
     });
     let code = match run {
         Ok(()) | Err(RunError::Interrupted(_)) => {
-            last_words.info(Stream::Stdout, "Server shutting down.");
+            log.info(Stream::Stdout, "Server shutting down.");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            last_words.info(Stream::Stderr, format!("error: {e}"));
+            log.info(Stream::Stderr, format!("error: {e}"));
             ExitCode::FAILURE
         }
     };
-    last_words.flush(Duration::from_secs(1));
+    log.flush(Duration::from_secs(1));
     code
 }
 

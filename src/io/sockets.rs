@@ -397,8 +397,9 @@ impl Sockets {
         }
     }
 
-    /// What is buffered, up to `max` bytes; else one `read(2)` first. The
-    /// whole buffer moves out without a copy when it fits.
+    /// What is buffered, up to `max` bytes, else one `read(2)` first (the
+    /// HTTP layer's read: it parses whatever has come). An empty `Vec` at
+    /// the end of the stream.
     fn read_some(&mut self, key: usize, max: usize) -> io::Result<Option<Resume>> {
         let mut has_read = false;
         loop {
