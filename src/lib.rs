@@ -175,8 +175,9 @@
 //! - `kernel/`: commands, coroutines, frames, tasks, the trampoline, parking
 //!   and waking, timers, the input queue, wait lists, errors, the observer
 //!   event stream;
-//! - `io/`: stdin, lines, scripts, TCP, the thread pool, and the one trait
-//!   through which IO sources plug into polling;
+//! - `io/`: stdin, lines, scripts, TCP, HTTP ([`http`], written on the TCP
+//!   calls like any user code), the thread pool, and the one trait through
+//!   which IO sources plug into polling;
 //! - `event_loop/`: [`Scheduler`], the tick, callbacks ([`LoopHandle`]);
 //! - `toolkit/`: what asyncio users reach for ([`gather`], [`Queue`], ...);
 //! - `observe/`: trace, timeline, stats, progress, `ps`.

@@ -1,7 +1,8 @@
 //! IO on the trampoline: standard input, the line splitter, scripted input,
-//! TCP sockets, HTTP on them and the thread pool. Each is a source the event loop polls
+//! TCP sockets and the thread pool. Each is a source the event loop polls
 //! (`source.rs`) and a set of `co` methods that are system calls: the kernel
-//! never names a socket.
+//! never names a socket. `http/` is built on the TCP calls alone, as a user
+//! of the crate would build it.
 
 pub(crate) mod buffer;
 pub mod http;

@@ -72,6 +72,16 @@ fn a_streamed_answer_is_chunked() {
     );
     let old = exchange(addr, b"GET /count/2 HTTP/1.0\r\n\r\n");
     assert!(old.ends_with("\r\n\r\nline 1\nline 2\n"), "{old}");
+    let kept = exchange(
+        addr,
+        b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+    );
+    assert_eq!(
+        kept.matches("Connection: keep-alive\r\n").count(),
+        1,
+        "{kept}"
+    );
+    assert_eq!(kept.matches("Hello world!").count(), 2, "{kept}");
 }
 
 #[test]

@@ -35,7 +35,6 @@ struct Route {
 /// let router = Router::new().route("GET", "/", |_request| {
 ///     Coroutine::new(|_co| async { Ok(Response::text(200, "home")) })
 /// });
-/// let mut scheduler = Scheduler::new().unwrap();
 /// let status = |target: &str, method: &str| {
 ///     let request = Request::new(method, target);
 ///     Scheduler::new().unwrap().run_until_complete(router.handle(request)).unwrap().status()

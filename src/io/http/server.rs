@@ -273,6 +273,11 @@ async fn write_response(
     version: u8,
 ) -> Result<(), Error> {
     let date = shared.date(co).await?;
+    let response = match (version, keep_alive, &response.body) {
+        // HTTP/1.0 closes unless told otherwise (`ab -k` asks).
+        (0, true, Body::Bytes(_)) => response.with_header("Connection", "keep-alive"),
+        _ => response,
+    };
     match response.body {
         Body::Bytes(ref body) => {
             let mut bytes = response.head(&date, Sent::Length(body.len()), !keep_alive);
