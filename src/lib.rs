@@ -200,6 +200,7 @@ pub use fib::fib;
 pub use io::http;
 pub use io::{
     Connection, DEFAULT_LINE_LIMIT, InputError, LineSplitter, Listener, Script, ScriptError,
+    SocketOption,
 };
 pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, JoinHandle, Label};
 pub use kernel::{LoopEvent, Observer, TaskId, TaskState, capture_reports};

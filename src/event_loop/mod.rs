@@ -323,9 +323,17 @@ impl Scheduler {
         self.read_input();
         // Before the idle check: a held task whose slot came is ready.
         let paced = self.gate.admit(&mut self.trampoline, now);
-        if self.trampoline.is_idle() && !self.callbacks.has_work() {
+        // The sources finish what the last turns and timers left them:
+        // sockets whose task ended are closed now, not at the next event.
+        self.reactor.wake(&mut self.trampoline);
+        // A source or stdin that stopped at its read budget has more: look
+        // again without sleeping, after the ready tasks' turns.
+        let more_input = self.reactor.has_backlog()
+            || (self.trampoline.input.is_starved()
+                && self.stdin.as_ref().is_some_and(StdinSource::has_more));
+        if self.trampoline.is_idle() && !self.callbacks.has_work() && !more_input {
             self.wait_for_something(now)?;
-        } else if now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
+        } else if more_input || now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
             self.poll_io(Some(Duration::ZERO))?;
         }
         self.turns_began = now.max(self.last_io_check);
@@ -394,6 +402,7 @@ impl Scheduler {
         let deadline = [
             self.trampoline.timers.next_deadline(),
             self.callbacks.next_deadline(),
+            self.reactor.next_deadline(),
             script_line,
             self.gate.next_deadline(),
         ]

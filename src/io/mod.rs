@@ -4,6 +4,7 @@
 //! never names a socket. `http/` is built on the TCP calls alone, as a user
 //! of the crate would build it.
 
+pub(crate) mod buffer;
 pub mod http;
 pub(crate) mod lines;
 pub(crate) mod pool;
@@ -15,4 +16,4 @@ pub(crate) mod tcp;
 
 pub use lines::{DEFAULT_LINE_LIMIT, InputError, LineSplitter};
 pub use script::{Script, ScriptError};
-pub use tcp::{Connection, Listener};
+pub use tcp::{Connection, Listener, SocketOption};

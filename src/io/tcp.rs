@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Duration;
 
 use crate::io::sockets::Sockets;
 use crate::io::source::{Source, source};
@@ -48,6 +49,46 @@ pub(crate) enum NetOp {
     WriteAll(SocketId, Vec<u8>),
     /// Close the socket now.
     Close(SocketId),
+    /// Send the end of the stream; reading goes on.
+    ShutdownWrite(SocketId),
+    /// Change a setting of the connection.
+    Configure(SocketId, SocketOption),
+}
+
+/// A setting of one connection, changed by [`Co::configure`].
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Coroutine, Scheduler, SocketOption};
+///
+/// let main = Coroutine::new(|co| async move {
+///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+///     let _client = co.connect(listener.local_addr()).await?;
+///     let server_side = co.accept(&listener).await?;
+///     co.configure(&server_side, SocketOption::IdleTimeout(Some(Duration::from_millis(50)))).await?;
+///     // The client says nothing: the read fails after 50 ms.
+///     Ok(co.read_line_from(&server_side).await.unwrap_err().to_string())
+/// });
+/// let error = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+/// assert!(error.contains("idle timeout"), "{error}");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocketOption {
+    /// `TCP_NODELAY`: small writes leave at once instead of waiting for the
+    /// peer's ACK of the previous ones (Nagle's algorithm). On by default for
+    /// every accepted and connected stream, as asyncio does.
+    NoDelay(bool),
+    /// `SO_KEEPALIVE`, probing a silent peer after this idle time
+    /// (`TCP_KEEPIDLE`); `None` turns it off (the default).
+    KeepAlive(Option<Duration>),
+    /// A read that waits this long without a byte from the peer, or a write
+    /// that waits this long without the peer taking a byte, fails with an
+    /// `Err` of kind `TimedOut`; `None` waits forever (the default).
+    IdleTimeout(Option<Duration>),
+    /// The longest line [`Co::read_line_from`] hands out (default 1 MiB);
+    /// a longer one is an `Err` for that line, dropped as it arrives.
+    LineLimit(usize),
 }
 
 impl NetOp {
@@ -61,7 +102,9 @@ impl NetOp {
             | NetOp::Connect(_)
             | NetOp::Connected(_)
             | NetOp::WriteAll(..)
-            | NetOp::Close(_) => false,
+            | NetOp::Close(_)
+            | NetOp::ShutdownWrite(_)
+            | NetOp::Configure(..) => false,
         }
     }
 }
@@ -418,6 +461,55 @@ impl Co {
     /// ```
     pub async fn close(&self, connection: &Connection) -> Result<(), Error> {
         self.net(NetOp::Close(connection.id())).await.map(drop)
+    }
+
+    /// Sends the end of the stream (a half close, `shutdown(SHUT_WR)`): the
+    /// peer reads its end of input after everything written so far, and
+    /// this side can still read what the peer sends. A server closing
+    /// gracefully does this first, so that requests still in flight are
+    /// read rather than answered by a reset.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let client = co.connect(listener.local_addr()).await?;
+    ///     let server_side = co.accept(&listener).await?;
+    ///     co.write_all(&server_side, "bye\n").await?;
+    ///     co.shutdown_write(&server_side).await?;
+    ///     co.write_all(&client, "last words\n").await?;
+    ///     let heard = co.read_line_from(&server_side).await?;
+    ///     Ok((co.read_line_from(&client).await?, co.read_line_from(&client).await?, heard))
+    /// });
+    /// let (bye, end, heard) = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+    /// assert_eq!((bye.as_deref(), end, heard.as_deref()), (Some("bye"), None, Some("last words")));
+    /// ```
+    pub async fn shutdown_write(&self, connection: &Connection) -> Result<(), Error> {
+        self.net(NetOp::ShutdownWrite(connection.id()))
+            .await
+            .map(drop)
+    }
+
+    /// Changes a setting of the connection (see [`SocketOption`]).
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler, SocketOption};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let client = co.connect(listener.local_addr()).await?;
+    ///     co.configure(&client, SocketOption::NoDelay(false)).await?;
+    ///     co.configure(&client, SocketOption::KeepAlive(Some(std::time::Duration::from_secs(60)))).await
+    /// });
+    /// Scheduler::new().unwrap().run_until_complete(main).unwrap();
+    /// ```
+    pub async fn configure(
+        &self,
+        connection: &Connection,
+        option: SocketOption,
+    ) -> Result<(), Error> {
+        self.net(NetOp::Configure(connection.id(), option))
+            .await
+            .map(drop)
     }
 
     /// Stops listening (for every clone of the handle); a task parked in
