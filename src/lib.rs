@@ -135,7 +135,9 @@
 //! transcript. [`Co::tasks`] is `ps`: every live task with its state and its
 //! stack of suspended generators. Everything else that watches the loop is
 //! an [`Observer`] of its [`LoopEvent`]s ([`observe`] has a text trace, a
-//! Perfetto timeline, stats and a progress bar).
+//! Perfetto timeline, stats and a progress bar), except the live view,
+//! [`observe::Live`], which samples the loop into a browser page, and slow
+//! motion, [`Scheduler::pace`], which holds each push and pop until its slot.
 //!
 //! ```
 //! use std::time::Duration;
@@ -169,8 +171,11 @@
 //! and nothing above themselves:
 //!
 //! ```text
-//!   kernel ◀── io ◀── event_loop        kernel ◀── toolkit        kernel ◀── observe
+//!   kernel ◀── io ◀── event_loop ◀── observe        kernel ◀── toolkit
 //! ```
+//!
+//! (`observe` reaches past the kernel only for the live view, which runs a
+//! scheduler and an HTTP server of its own.)
 //!
 //! - `kernel/`: commands, coroutines, frames, tasks, the trampoline, parking
 //!   and waking, timers, the input queue, wait lists, errors, the observer
@@ -178,9 +183,10 @@
 //! - `io/`: stdin, lines, scripts, TCP, HTTP ([`http`], written on the TCP
 //!   calls like any user code), the thread pool, and the one trait through
 //!   which IO sources plug into polling;
-//! - `event_loop/`: [`Scheduler`], the tick, callbacks ([`LoopHandle`]);
+//! - `event_loop/`: [`Scheduler`], the tick, callbacks ([`LoopHandle`]),
+//!   slow motion ([`Pace`]) and the held-loop notice ([`Held`]);
 //! - `toolkit/`: what asyncio users reach for ([`gather`], [`Queue`], ...);
-//! - `observe/`: trace, timeline, stats, progress, `ps`.
+//! - `observe/`: trace, timeline, stats, progress, `ps`, the live view.
 //!
 //! `design.md` in the repository has the codemap file by file, the
 //! invariants, the cost model and the limits chosen on purpose.
