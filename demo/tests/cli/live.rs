@@ -210,12 +210,27 @@ fn the_page_streams_the_loop_and_takes_a_typed_line() {
 
 #[test]
 fn two_viewers_at_once_and_one_that_leaves() {
-    let (_demo, addr, _stderr) = start_live(&["--interval", "0.2"]);
+    let (demo, addr, _stderr) = start_live(&["--interval", "0.2"]);
+    let sockets = || {
+        std::fs::read_dir(format!("/proc/{}/fd", demo.0.id()))
+            .unwrap()
+            .filter_map(|fd| std::fs::read_link(fd.unwrap().path()).ok())
+            .filter(|target| target.to_string_lossy().starts_with("socket:"))
+            .count()
+    };
     let one = Viewer::open(addr);
     let two = Viewer::open(addr);
     one.wait_for("a snapshot", |j| j["kind"] == "snapshot");
     two.wait_for("a snapshot", |j| j["kind"] == "snapshot");
+    let with_two = sockets();
     drop(one);
+    // The demo notices at its next write (a heartbeat at least every 250 ms)
+    // and frees the connection.
+    let deadline = Instant::now() + PATIENCE;
+    while sockets() != with_two - 1 {
+        assert!(Instant::now() < deadline, "the connection was not freed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // The other goes on, and the page still answers.
     two.wait_for("a hello line", |j| j["kind"] == "output");
     let later = two.wait_for("a later snapshot", |j| j["kind"] == "snapshot");
