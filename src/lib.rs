@@ -169,7 +169,7 @@
 //! and nothing above themselves:
 //!
 //! ```text
-//!   kernel ◀── io ◀── event_loop        kernel ◀── toolkit        kernel ◀── observe
+//!   kernel ◀── toolkit ◀── io ◀── event_loop        kernel ◀── observe
 //! ```
 //!
 //! - `kernel/`: commands, coroutines, frames, tasks, the trampoline, parking
