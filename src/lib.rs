@@ -171,7 +171,7 @@
 //! and nothing above themselves:
 //!
 //! ```text
-//!   kernel ◀── io ◀── event_loop ◀── observe        kernel ◀── toolkit
+//!   kernel ◀── toolkit ◀── io ◀── event_loop ◀── observe
 //! ```
 //!
 //! (`observe` reaches past the kernel only for the live view, which runs a

@@ -101,8 +101,8 @@ pub enum HttpError {
     Truncated,
 }
 
-impl From<HttpError> for crate::Error {
+impl From<HttpError> for crate::kernel::Error {
     fn from(error: HttpError) -> Self {
-        crate::Error::msg(error.to_string())
+        crate::kernel::Error::msg(error.to_string())
     }
 }
