@@ -1,0 +1,11 @@
+//! The toolkit held to asyncio's own test suite: CPython's
+//! `Lib/test/test_asyncio` cases for what we support, ported one module per
+//! CPython file and keeping each test's name and the meaning of its
+//! assertions, on the virtual clock (no real sleeps). A case that does not
+//! apply is left as a one-line comment saying why. `fixes` holds one test
+//! per bug the ports found (issue 11), named after what asyncio does.
+
+#[path = "asyncio/common.rs"]
+mod common;
+#[path = "asyncio/fixes.rs"]
+mod fixes;
