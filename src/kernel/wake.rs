@@ -163,10 +163,7 @@ impl Trampoline {
             _ => return,
         };
         // A sleeper has no ticket to tear: `tear_ticket` finds none.
-        if matches!(
-            state,
-            TaskState::Sleeping { .. } | TaskState::Waiting { until: Some(_) }
-        ) {
+        if let TaskState::Sleeping { .. } | TaskState::Waiting { until: Some(_) } = state {
             self.tear_ticket(id);
             self.wake(key, id, Resume::Woke);
         }

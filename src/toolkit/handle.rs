@@ -10,7 +10,8 @@ use crate::kernel::{Callback, Error, ErrorKind, JoinHandle, Wake, request_throw}
 
 impl<T: 'static> JoinHandle<T> {
     /// Cancels the task: [`Error::cancelled`] is thrown into it where it is
-    /// suspended, so it can clean up. `false` if it had already finished.
+    /// suspended, so it can clean up. `false` if it had already finished; its
+    /// error, if it failed, then counts as retrieved (as in asyncio).
     ///
     /// ```
     /// use std::time::Duration;
@@ -29,6 +30,10 @@ impl<T: 'static> JoinHandle<T> {
     /// assert_eq!(scheduler.clock().now(), Duration::from_secs(1));
     /// ```
     pub fn cancel(&self) -> bool {
+        if self.completion.is_finished() {
+            // asyncio: cancelling a finished task counts as looking at its error.
+            self.completion.retrieved.set(true);
+        }
         self.throw(Error::cancelled())
     }
 

@@ -9,5 +9,7 @@ mod handle;
 mod stream;
 pub mod sync;
 
-pub use combinators::{ReturnWhen, as_completed, gather, gather_outcomes, wait, wait_for};
+pub use combinators::{
+    Awaitable, ReturnWhen, as_completed, gather, gather_outcomes, wait, wait_for,
+};
 pub use stream::{Stream, Yielder};

@@ -12,8 +12,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::kernel::Coroutine;
 use crate::kernel::WaitList;
+use crate::kernel::{Co, Coroutine, Error};
 
 /// Why a `_nowait` queue operation could not be done at once.
 ///
@@ -252,6 +252,10 @@ impl<T> fmt::Debug for Queue<T> {
 
 /// A counter of permits: at most `n` holders at once. Clones share it.
 ///
+/// First come, first served, as asyncio's: a permit given back goes to the
+/// longest-waiting task (handed over, so a newcomer cannot take it first),
+/// and while tasks wait, [`try_acquire`](Self::try_acquire) gets nothing.
+///
 /// ```
 /// use trampoline::{Coroutine, Scheduler, Semaphore};
 /// let limit = Semaphore::new(2);
@@ -272,7 +276,9 @@ pub struct Semaphore {
 
 struct SemaphoreInner {
     permits: Cell<usize>,
-    waiters: WaitList,
+    /// `Some(n)`: a [`BoundedSemaphore`]'s, never above `n`.
+    bound: Option<usize>,
+    waiters: Fifo,
 }
 
 /// One permit of a [`Semaphore`], given back when dropped (also when the
@@ -298,10 +304,15 @@ impl Semaphore {
     /// assert_eq!(trampoline::Semaphore::new(3).available(), 3);
     /// ```
     pub fn new(permits: usize) -> Self {
+        Self::with_bound(permits, None)
+    }
+
+    fn with_bound(permits: usize, bound: Option<usize>) -> Self {
         Semaphore {
             inner: Rc::new(SemaphoreInner {
                 permits: Cell::new(permits),
-                waiters: WaitList::default(),
+                bound,
+                waiters: Fifo::default(),
             }),
         }
     }
@@ -315,7 +326,19 @@ impl Semaphore {
         self.inner.permits.get()
     }
 
-    /// A permit if one is free now.
+    /// Whether an `acquire` would wait: no permit free, or tasks waiting
+    /// already (asyncio's `locked`).
+    ///
+    /// ```
+    /// let s = trampoline::Semaphore::new(1);
+    /// let p = s.try_acquire().unwrap();
+    /// assert!(s.locked());
+    /// ```
+    pub fn locked(&self) -> bool {
+        self.available() == 0 || self.inner.waiters.is_waited_on()
+    }
+
+    /// A permit if one is free now and nobody waits for one.
     ///
     /// ```
     /// let s = trampoline::Semaphore::new(1);
@@ -325,17 +348,20 @@ impl Semaphore {
     /// assert!(s.try_acquire().is_some());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
-        let free = self.inner.permits.get();
-        if free == 0 {
+        if self.locked() {
             return None;
         }
-        self.inner.permits.set(free - 1);
-        Some(Permit {
-            semaphore: self.clone(),
-        })
+        self.inner.permits.set(self.available() - 1);
+        Some(self.permit())
     }
 
-    /// A coroutine that waits for a permit.
+    fn permit(&self) -> Permit {
+        Permit {
+            semaphore: self.clone(),
+        }
+    }
+
+    /// A coroutine that waits for a permit, behind the tasks waiting already.
     ///
     /// ```
     /// let s = trampoline::Semaphore::new(1);
@@ -345,27 +371,72 @@ impl Semaphore {
     pub fn acquire(&self) -> Coroutine<Permit> {
         let semaphore = self.clone();
         Coroutine::new(move |co| async move {
-            loop {
-                if let Some(permit) = semaphore.try_acquire() {
-                    return Ok(permit);
-                }
-                if let Err(error) = co.wait_on(&semaphore.inner.waiters, None).await {
-                    if semaphore.available() > 0 {
-                        semaphore.inner.waiters.wake_one();
-                    }
-                    return Err(error);
-                }
+            if let Some(permit) = semaphore.try_acquire() {
+                return Ok(permit);
             }
+            let waited = semaphore.inner.waiters.wait(&co).await;
+            if let Err((_, true)) = &waited {
+                // Handed a permit, but cancelled before taking it: give it on.
+                semaphore.inner.permits.set(semaphore.available() + 1);
+            }
+            semaphore.hand_over();
+            waited.map_err(|(error, _)| error)?;
+            Ok(semaphore.permit())
         })
         .named("acquire")
+    }
+
+    /// Gives a permit back without a [`Permit`] (asyncio's `release`): the
+    /// other half of [`Permit::forget`]. A [`BoundedSemaphore`] refuses to
+    /// go above its bound.
+    ///
+    /// ```
+    /// let s = trampoline::Semaphore::new(0);
+    /// s.release().unwrap();
+    /// assert_eq!(s.available(), 1);
+    /// ```
+    pub fn release(&self) -> Result<(), Error> {
+        if self
+            .inner
+            .bound
+            .is_some_and(|bound| self.available() >= bound)
+        {
+            return Err(Error::msg("BoundedSemaphore released too many times"));
+        }
+        self.inner.permits.set(self.available() + 1);
+        self.hand_over();
+        Ok(())
+    }
+
+    /// Hands the free permits to the longest-waiting tasks.
+    fn hand_over(&self) {
+        while self.available() > 0 && self.inner.waiters.grant_next() {
+            self.inner.permits.set(self.available() - 1);
+        }
+    }
+}
+
+impl Permit {
+    /// Keeps the permit taken for good: dropping the result gives nothing
+    /// back; [`Semaphore::release`] does, by hand (asyncio's style).
+    ///
+    /// ```
+    /// let s = trampoline::Semaphore::new(1);
+    /// s.try_acquire().unwrap().forget();
+    /// assert_eq!(s.available(), 0);
+    /// s.release().unwrap();
+    /// assert_eq!(s.available(), 1);
+    /// ```
+    pub fn forget(self) {
+        std::mem::forget(self);
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        let inner = &self.semaphore.inner;
-        inner.permits.set(inner.permits.get() + 1);
-        inner.waiters.wake_one();
+        let semaphore = &self.semaphore;
+        semaphore.inner.permits.set(semaphore.available() + 1);
+        semaphore.hand_over();
     }
 }
 
@@ -381,6 +452,101 @@ impl fmt::Debug for Semaphore {
 impl fmt::Debug for Permit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Permit")
+    }
+}
+
+/// A [`Semaphore`] that refuses to be [`release`](Semaphore::release)d above
+/// its initial count (asyncio's `BoundedSemaphore`: a release without an
+/// acquire is a bug it catches). Its permits work as any semaphore's.
+///
+/// ```
+/// let s = trampoline::BoundedSemaphore::new(1);
+/// assert!(s.release().is_err());
+/// s.try_acquire().unwrap().forget();
+/// assert!(s.release().is_ok());
+/// ```
+#[derive(Clone, Debug)]
+pub struct BoundedSemaphore(Semaphore);
+
+impl BoundedSemaphore {
+    /// A bounded semaphore with `permits` permits, never more.
+    ///
+    /// ```
+    /// assert_eq!(trampoline::BoundedSemaphore::new(2).available(), 2);
+    /// ```
+    pub fn new(permits: usize) -> Self {
+        BoundedSemaphore(Semaphore::with_bound(permits, Some(permits)))
+    }
+}
+
+impl std::ops::Deref for BoundedSemaphore {
+    type Target = Semaphore;
+    fn deref(&self) -> &Semaphore {
+        &self.0
+    }
+}
+
+/// A first-come-first-served line of waiting tasks, each with a flag set
+/// when it is handed what it waits for (a permit, the lock, a notify):
+/// asyncio's deque of waiter futures. A waiter cancelled after it was
+/// handed something gets `true` with its error, to give it on.
+#[derive(Default)]
+pub(crate) struct Fifo {
+    slots: RefCell<VecDeque<Rc<Slot>>>,
+}
+
+#[derive(Default)]
+struct Slot {
+    granted: Cell<bool>,
+    list: WaitList,
+}
+
+impl Fifo {
+    /// Whether a task waits that was handed nothing yet.
+    pub(crate) fn is_waited_on(&self) -> bool {
+        self.slots.borrow().iter().any(|slot| !slot.granted.get())
+    }
+
+    /// How many tasks wait (handed something or not).
+    pub(crate) fn len(&self) -> usize {
+        self.slots.borrow().len()
+    }
+
+    /// Hands the next waiter what it waits for and wakes it; `false` if
+    /// nobody is left to hand it to.
+    pub(crate) fn grant_next(&self) -> bool {
+        let slots = self.slots.borrow();
+        match slots.iter().find(|slot| !slot.granted.get()) {
+            Some(slot) => {
+                slot.granted.set(true);
+                slot.list.wake_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Waits at the back of the line until handed something. On an error
+    /// (a cancel), leaves the line and says whether it had been handed
+    /// something anyway.
+    pub(crate) async fn wait(&self, co: &Co) -> Result<(), (Error, bool)> {
+        let slot = Rc::new(Slot::default());
+        self.slots.borrow_mut().push_back(slot.clone());
+        let mut waited = Ok(());
+        while !slot.granted.get() {
+            if let Err(error) = co.wait_on(&slot.list, None).await {
+                waited = Err((error, slot.granted.get()));
+                break;
+            }
+        }
+        self.slots.borrow_mut().retain(|s| !Rc::ptr_eq(s, &slot));
+        waited
+    }
+}
+
+impl fmt::Debug for Fifo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fifo({} waiting)", self.len())
     }
 }
 
@@ -408,6 +574,9 @@ pub struct Event {
 #[derive(Default)]
 struct EventInner {
     set: Cell<bool>,
+    /// How many times it was set: a waiter returns once this moved, even if
+    /// the flag was cleared again before it ran (asyncio wakes them all).
+    sets: Cell<u64>,
     waiters: WaitList,
 }
 
@@ -429,8 +598,10 @@ impl Event {
     /// assert!(e.is_set());
     /// ```
     pub fn set(&self) {
-        self.inner.set.set(true);
-        self.inner.waiters.wake_all();
+        if !self.inner.set.replace(true) {
+            self.inner.sets.set(self.inner.sets.get() + 1);
+            self.inner.waiters.wake_all();
+        }
     }
 
     /// Clears the flag: tasks calling [`wait`](Self::wait) from now on wait.
@@ -454,7 +625,8 @@ impl Event {
         self.inner.set.get()
     }
 
-    /// A coroutine that returns once the flag is set.
+    /// A coroutine that returns once the flag is set. A waiter woken by
+    /// [`set`](Self::set) returns even if the flag was cleared before it ran.
     ///
     /// ```
     /// let e = trampoline::sync::Event::new();
@@ -464,7 +636,11 @@ impl Event {
     pub fn wait(&self) -> Coroutine<()> {
         let event = self.clone();
         Coroutine::new(move |co| async move {
-            while !event.is_set() {
+            if event.is_set() {
+                return Ok(());
+            }
+            let sets = event.inner.sets.get();
+            while event.inner.sets.get() == sets {
                 co.wait_on(&event.inner.waiters, None).await?;
             }
             Ok(())

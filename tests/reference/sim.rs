@@ -75,6 +75,8 @@ struct Task<'p> {
     /// The outcome kept for the live handle.
     kept: Option<Outcome>,
     handle_alive: bool,
+    /// `cancel` was called on it after it finished: its error was seen.
+    retrieved: bool,
     joiner: Option<usize>,
 }
 
@@ -85,9 +87,10 @@ struct Sim<'p> {
     timers: BTreeSet<(u64, u64, usize)>,
     seq: u64,
     now: u64,
-    /// Wake requests left by `cancel`, carried out at the next tick.
+    /// Wake requests left by `cancel`, carried out as the canceller's step ends.
     wakes: VecDeque<usize>,
-    /// Errors a frame was to be resumed with when a cancel took their place.
+    /// Errors that end silently: a frame was to be resumed with one when a
+    /// cancel took its place, or a `cancel` of its finished task saw it.
     superseded: Vec<String>,
     out: Observed,
 }
@@ -160,6 +163,7 @@ impl<'p> Sim<'p> {
             abandoned: None,
             kept: None,
             handle_alive: true,
+            retrieved: false,
             joiner: None,
         });
         let task = self.tasks.len() - 1;
@@ -345,6 +349,8 @@ impl<'p> Sim<'p> {
                 if let Some(slot) = pick(&live(handles.iter().map(Option::is_some)), *which) {
                     let target = handles[slot].expect("picked a live handle");
                     let victim = &mut self.tasks[target];
+                    // Cancelling a finished task counts as retrieving its error.
+                    victim.retrieved |= victim.finished;
                     if !victim.finished && !victim.cancel {
                         victim.cancel = true;
                         self.wakes.push_back(target);
@@ -436,6 +442,10 @@ impl<'p> Sim<'p> {
         let dropped = &mut self.tasks[handle];
         dropped.handle_alive = false;
         match dropped.kept.take() {
+            // Seen by a `cancel` after it finished: it ends silently here.
+            Some(Err(message)) if message != CANCELLED && dropped.retrieved => {
+                self.superseded.push(message);
+            }
             Some(Err(message)) if message != CANCELLED => {
                 let id = handle as u64 + 1;
                 self.out
