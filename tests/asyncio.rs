@@ -9,3 +9,5 @@
 mod common;
 #[path = "asyncio/fixes.rs"]
 mod fixes;
+#[path = "asyncio/test_queues.rs"]
+mod test_queues;
