@@ -210,7 +210,9 @@ pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, JoinHandle, Label};
 pub use kernel::{LoopEvent, Observer, TaskId, TaskState, capture_reports};
 pub use observe::ps::{TaskInfo, ps_table};
 pub use toolkit::sync;
-pub use toolkit::sync::{BoundedSemaphore, Event, Permit, Queue, QueueError, Semaphore};
+pub use toolkit::sync::{
+    BoundedSemaphore, Condition, Event, Lock, LockGuard, Permit, Queue, QueueError, Semaphore,
+};
 pub use toolkit::{
     Awaitable, ReturnWhen, Stream, Yielder, as_completed, gather, gather_outcomes, wait, wait_for,
 };

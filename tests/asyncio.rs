@@ -9,5 +9,7 @@
 mod common;
 #[path = "asyncio/fixes.rs"]
 mod fixes;
+#[path = "asyncio/test_locks.rs"]
+mod test_locks;
 #[path = "asyncio/test_queues.rs"]
 mod test_queues;

@@ -1,5 +1,6 @@
 //! Synchronisation between tasks: [`Queue`] (`queue.rs`), [`Semaphore`] and
-//! [`BoundedSemaphore`], [`Event`] (this one is `trampoline::sync::Event`).
+//! [`BoundedSemaphore`], [`Event`] (this one is `trampoline::sync::Event`),
+//! [`Lock`] and [`Condition`] (`lock.rs`).
 //! All are plain data plus wait lists (`waitlist.rs`). The `_nowait`
 //! and `release`/`set` sides are plain methods usable from anywhere (a
 //! callback, another task, before the loop runs); the waiting sides are
@@ -15,8 +16,10 @@ use std::rc::Rc;
 use crate::kernel::WaitList;
 use crate::kernel::{Co, Coroutine, Error};
 
+mod lock;
 mod queue;
 
+pub use lock::{Condition, Lock, LockGuard};
 pub use queue::{Queue, QueueError};
 
 /// A counter of permits: at most `n` holders at once. Clones share it.
@@ -96,7 +99,7 @@ impl Semaphore {
     }
 
     /// Whether an `acquire` would wait: no permit free, or tasks waiting
-    /// already (asyncio's `locked`).
+    /// already, or handed a permit and not yet run (asyncio's `locked`).
     ///
     /// ```
     /// let s = trampoline::Semaphore::new(1);
@@ -104,7 +107,7 @@ impl Semaphore {
     /// assert!(s.locked());
     /// ```
     pub fn locked(&self) -> bool {
-        self.available() == 0 || self.inner.waiters.is_waited_on()
+        self.available() == 0 || self.inner.waiters.len() > 0
     }
 
     /// A permit if one is free now and nobody waits for one.
@@ -271,14 +274,19 @@ struct Slot {
 }
 
 impl Fifo {
-    /// Whether a task waits that was handed nothing yet.
-    pub(crate) fn is_waited_on(&self) -> bool {
-        self.slots.borrow().iter().any(|slot| !slot.granted.get())
-    }
-
     /// How many tasks wait (handed something or not).
     pub(crate) fn len(&self) -> usize {
         self.slots.borrow().len()
+    }
+
+    /// Hands the first waiter what it waits for, unless it was handed
+    /// something already (asyncio's `_wake_up_first`).
+    pub(crate) fn grant_first(&self) {
+        if let Some(slot) = self.slots.borrow().front()
+            && !slot.granted.replace(true)
+        {
+            slot.list.wake_one();
+        }
     }
 
     /// Hands the next waiter what it waits for and wakes it; `false` if
