@@ -13,3 +13,5 @@ mod fixes;
 mod test_locks;
 #[path = "asyncio/test_queues.rs"]
 mod test_queues;
+#[path = "asyncio/test_waitfor.rs"]
+mod test_waitfor;
