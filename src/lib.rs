@@ -214,5 +214,6 @@ pub use toolkit::sync::{
     BoundedSemaphore, Condition, Event, Lock, LockGuard, Permit, Queue, QueueError, Semaphore,
 };
 pub use toolkit::{
-    Awaitable, ReturnWhen, Stream, Yielder, as_completed, gather, gather_outcomes, wait, wait_for,
+    Awaitable, DoneCallback, ReturnWhen, Stream, TaskGroup, TaskRef, Yielder, as_completed, gather,
+    gather_outcomes, shield, timeout, wait, wait_for,
 };

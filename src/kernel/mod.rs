@@ -73,6 +73,7 @@ pub(crate) use coroutine::thrown;
 pub(crate) use frame::Frame;
 pub(crate) use input::InputQueue;
 pub(crate) use report::{describe, panic_message, report};
+pub(crate) use task::Completion;
 pub(crate) use throw::request_throw;
 pub(crate) use timers::Timers;
 pub(crate) use trampoline::Trampoline;

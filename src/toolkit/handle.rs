@@ -2,6 +2,7 @@
 //! outcome without waiting, run callbacks when it is done (asyncio's `Task`
 //! methods, on the kernel's [`JoinHandle`]).
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -149,10 +150,18 @@ impl<T: 'static> JoinHandle<T> {
     /// assert_eq!(scheduler.run_until_complete(main).unwrap(), "herbal tea");
     /// assert_eq!(*said.borrow(), "Now adding honey to the herbal tea.");
     /// ```
-    pub fn add_done_callback(&self, callback: impl FnOnce(&JoinHandle<T>) + 'static) {
+    pub fn add_done_callback(
+        &self,
+        callback: impl FnOnce(&JoinHandle<T>) + 'static,
+    ) -> DoneCallback {
         let weak = Rc::downgrade(&self.completion);
         let mailbox = self.mailbox.clone();
+        let pending = Rc::new(Cell::new(true));
+        let token = DoneCallback(pending.clone());
         let run: Callback = Box::new(move || {
+            if !pending.replace(false) {
+                return; // removed
+            }
             if let Some(completion) = weak.upgrade() {
                 callback(&JoinHandle {
                     completion,
@@ -166,6 +175,48 @@ impl<T: 'static> JoinHandle<T> {
             self.mailbox.wakes.borrow_mut().push_back(Wake::Run(run));
         } else {
             self.completion.push_callback(run);
+        }
+        token
+    }
+
+    /// Takes back a done callback that has not run yet; `false` if it has
+    /// run or was removed already (asyncio's `remove_done_callback`, which
+    /// finds the callback by identity: here by the token it gave).
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let ran = Rc::new(Cell::new(false));
+    /// let mut scheduler = Scheduler::new().unwrap();
+    /// let task = scheduler.spawn(Coroutine::new(|_co| async { Ok(()) }));
+    /// let r = ran.clone();
+    /// let token = task.add_done_callback(move |_| r.set(true));
+    /// assert!(task.remove_done_callback(&token));
+    /// assert!(!task.remove_done_callback(&token));
+    /// scheduler.run_until_complete(Coroutine::new(move |co| async move { co.join(task).await })).unwrap();
+    /// assert!(!ran.get());
+    /// ```
+    pub fn remove_done_callback(&self, token: &DoneCallback) -> bool {
+        token.0.replace(false)
+    }
+}
+
+/// A done callback added with [`JoinHandle::add_done_callback`], to take it
+/// back with [`JoinHandle::remove_done_callback`]. Holds `true` while the
+/// callback has neither run nor been removed.
+#[derive(Debug, Clone)]
+pub struct DoneCallback(Rc<Cell<bool>>);
+
+impl<T> JoinHandle<T> {
+    /// Another handle on the same task that never reports its error (the
+    /// view done callbacks get): for the toolkit's own bookkeeping.
+    pub(crate) fn view(&self) -> JoinHandle<T> {
+        JoinHandle {
+            completion: self.completion.clone(),
+            returns: PhantomData,
+            mailbox: self.mailbox.clone(),
+            owner: false,
         }
     }
 }
