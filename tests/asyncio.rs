@@ -13,5 +13,7 @@ mod fixes;
 mod test_locks;
 #[path = "asyncio/test_queues.rs"]
 mod test_queues;
+#[path = "asyncio/test_taskgroups.rs"]
+mod test_taskgroups;
 #[path = "asyncio/test_waitfor.rs"]
 mod test_waitfor;

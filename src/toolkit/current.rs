@@ -86,11 +86,28 @@ impl TaskRef {
         self.handle.cancel()
     }
 
-    /// Takes back a cancel (or throw) requested and not yet delivered:
-    /// asyncio's `uncancel`, for scopes that cancelled their own task and
-    /// ended before it arrived. `true` if there was one.
-    pub(crate) fn uncancel(&self) -> bool {
-        self.handle.completion.take_throw().is_some()
+    /// How many cancels were asked of the task and not taken back
+    /// (asyncio's `cancelling()`).
+    ///
+    /// ```
+    /// let main = trampoline::Coroutine::new(|co| async move { Ok(co.current_task().await?.cancelling()) });
+    /// assert_eq!(trampoline::Scheduler::new().unwrap().run_until_complete(main).unwrap(), 0);
+    /// ```
+    pub fn cancelling(&self) -> u32 {
+        self.handle.completion.cancels.get()
+    }
+
+    /// Takes back `n` cancels this scope asked for (asyncio's `uncancel`),
+    /// and the cancel still waiting to be delivered, if any: a scope that
+    /// cancelled its own task and ended before the cancel arrived.
+    pub(crate) fn uncancel(&self, n: u32) {
+        let cancels = &self.handle.completion.cancels;
+        cancels.set(cancels.get().saturating_sub(n));
+        if let Some(error) = self.handle.completion.take_throw()
+            && !error.is_cancelled()
+        {
+            self.handle.completion.set_throw(error);
+        }
     }
 }
 

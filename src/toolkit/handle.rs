@@ -35,7 +35,12 @@ impl<T: 'static> JoinHandle<T> {
             // asyncio: cancelling a finished task counts as looking at its error.
             self.completion.retrieved.set(true);
         }
-        self.throw(Error::cancelled())
+        let asked = self.throw(Error::cancelled());
+        if asked {
+            let cancels = &self.completion.cancels;
+            cancels.set(cancels.get() + 1);
+        }
+        asked
     }
 
     /// Throws `error` into the task at its suspension point (or at its next

@@ -62,8 +62,10 @@ struct GroupInner {
     running: Cell<usize>,
     errors: RefCell<Vec<Error>>,
     aborting: Cell<bool>,
-    /// The group cancelled its parent and has not seen that cancel yet.
-    parent_cancel_requested: Cell<bool>,
+    /// The parent's `cancelling()` when the group started, and how many
+    /// cancels the group itself asked of it: any more came from outside.
+    parent_cancels_before: Cell<u32>,
+    parent_cancels_ours: Cell<u32>,
     /// Woken when a child finishes.
     done: WaitList,
 }
@@ -135,7 +137,9 @@ impl TaskGroup {
         let body = body(self.clone());
         Coroutine::new(move |co| async move {
             let inner = &group.inner;
-            *inner.parent.borrow_mut() = Some(co.current_task().await?);
+            let parent = co.current_task().await?;
+            inner.parent_cancels_before.set(parent.cancelling());
+            *inner.parent.borrow_mut() = Some(parent);
             let got = co.call(body).await;
             let mut outside_cancel = None;
             let value = match got {
@@ -151,15 +155,18 @@ impl TaskGroup {
                 }
             }
             let parent = inner.parent.borrow_mut().take();
-            if inner.parent_cancel_requested.take()
-                && let Some(parent) = parent
-            {
-                parent.uncancel();
+            if let Some(parent) = parent {
+                if group.cancelled_from_outside() {
+                    outside_cancel.get_or_insert_with(Error::cancelled);
+                }
+                parent.uncancel(inner.parent_cancels_ours.take());
             }
+            // A cancel from outside wins over the children's errors, as in
+            // asyncio since 3.12.3 (gh-116720): the task is being cancelled.
             let errors = inner.errors.borrow();
             match (value, outside_cancel) {
-                _ if !errors.is_empty() => Err(group_error(&errors)),
                 (_, Some(cancelled)) => Err(cancelled),
+                _ if !errors.is_empty() => Err(group_error(&errors)),
                 (Some(value), None) => Ok(value),
                 (None, None) => Err(Error::cancelled()),
             }
@@ -173,7 +180,7 @@ impl TaskGroup {
     fn sort_out(&self, error: Error, outside_cancel: &mut Option<Error>) {
         let inner = &self.inner;
         if error.is_cancelled() {
-            if !inner.parent_cancel_requested.replace(false) {
+            if self.cancelled_from_outside() {
                 outside_cancel.get_or_insert(error);
                 abort(inner);
             }
@@ -181,6 +188,17 @@ impl TaskGroup {
             inner.errors.borrow_mut().push(error);
             abort(inner);
         }
+    }
+
+    /// Whether the parent was cancelled by someone else than the group.
+    fn cancelled_from_outside(&self) -> bool {
+        let inner = &self.inner;
+        let now = inner
+            .parent
+            .borrow()
+            .as_ref()
+            .map_or(0, TaskRef::cancelling);
+        now > inner.parent_cancels_before.get() + inner.parent_cancels_ours.get()
     }
 
     /// The errors of the children that failed (and of the body, if it
@@ -205,7 +223,9 @@ fn abort(inner: &Rc<GroupInner>) {
     if let Some(parent) = &*inner.parent.borrow()
         && parent.cancel()
     {
-        inner.parent_cancel_requested.set(true);
+        inner
+            .parent_cancels_ours
+            .set(inner.parent_cancels_ours.get() + 1);
     }
 }
 
@@ -271,14 +291,13 @@ pub fn timeout<T: 'static>(limit: Duration, body: Coroutine<T>) -> Coroutine<T> 
         let got = co.call(body).await;
         watchdog.cancel();
         let me = mine.borrow_mut().take().expect("BUG: taken once");
+        if expired.get() {
+            // Take our cancel back: delivered, or still on its way if it
+            // fired as the body ended.
+            me.uncancel(1);
+        }
         match got {
             Err(error) if error.is_cancelled() && expired.get() => Err(ErrorKind::TimedOut.into()),
-            Ok(value) => {
-                if expired.get() {
-                    me.uncancel(); // fired as the body ended: not delivered
-                }
-                Ok(value)
-            }
             other => other,
         }
     })
