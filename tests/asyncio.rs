@@ -15,5 +15,7 @@ mod test_locks;
 mod test_queues;
 #[path = "asyncio/test_taskgroups.rs"]
 mod test_taskgroups;
+#[path = "asyncio/test_timeouts.rs"]
+mod test_timeouts;
 #[path = "asyncio/test_waitfor.rs"]
 mod test_waitfor;

@@ -272,6 +272,7 @@ impl fmt::Debug for TaskGroup {
 pub fn timeout<T: 'static>(limit: Duration, body: Coroutine<T>) -> Coroutine<T> {
     Coroutine::new(move |co| async move {
         let me = co.current_task().await?;
+        let before = me.cancelling();
         let expired = Rc::new(Cell::new(false));
         let fired = expired.clone();
         let mine = Rc::new(RefCell::new(Some(me)));
@@ -279,7 +280,9 @@ pub fn timeout<T: 'static>(limit: Duration, body: Coroutine<T>) -> Coroutine<T> 
         let watchdog = co
             .spawn(
                 Coroutine::new(move |co| async move {
-                    co.sleep(limit).await?;
+                    if !limit.is_zero() {
+                        co.sleep(limit).await?;
+                    }
                     if let Some(me) = &*watched.borrow() {
                         fired.set(me.cancel());
                     }
@@ -296,8 +299,13 @@ pub fn timeout<T: 'static>(limit: Duration, body: Coroutine<T>) -> Coroutine<T> 
             // fired as the body ended.
             me.uncancel(1);
         }
+        // Cancelled by someone else too (an outer timeout, a cancel): the
+        // cancel stays a cancel, as asyncio's `uncancel` count decides.
+        let ours_alone = me.cancelling() <= before;
         match got {
-            Err(error) if error.is_cancelled() && expired.get() => Err(ErrorKind::TimedOut.into()),
+            Err(error) if error.is_cancelled() && expired.get() && ours_alone => {
+                Err(ErrorKind::TimedOut.into())
+            }
             other => other,
         }
     })
