@@ -15,6 +15,8 @@ mod test_locks;
 mod test_queues;
 #[path = "asyncio/test_taskgroups.rs"]
 mod test_taskgroups;
+#[path = "asyncio/test_tasks.rs"]
+mod test_tasks;
 #[path = "asyncio/test_timeouts.rs"]
 mod test_timeouts;
 #[path = "asyncio/test_waitfor.rs"]
