@@ -9,6 +9,8 @@
 mod common;
 #[path = "asyncio/fixes.rs"]
 mod fixes;
+#[path = "asyncio/test_futures.rs"]
+mod test_futures;
 #[path = "asyncio/test_locks.rs"]
 mod test_locks;
 #[path = "asyncio/test_queues.rs"]
