@@ -184,8 +184,9 @@
 //! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
 //! | `tasks.rs` | [`JoinHandle`]'s cancel, throw, result and done callbacks |
 //! | `callbacks.rs`, `loop_control.rs` | [`LoopHandle`]: `call_soon`, `call_later`, `stop`; `run_forever` |
-//! | `waitlist.rs`, [`sync`] | tasks parked until plain code wakes them; [`Queue`], [`Semaphore`], [`sync::Event`] |
-//! | `combinators.rs` | [`gather`], [`as_completed`], [`wait`], [`wait_for`] |
+//! | `waitlist.rs`, [`sync`] | tasks parked until plain code wakes them; [`Queue`], [`Semaphore`], [`BoundedSemaphore`], [`Lock`], [`Condition`], [`sync::Event`] |
+//! | `combinators.rs` | [`gather`], [`as_completed`], [`wait`], [`wait_for`], over coroutines or tasks ([`Awaitable`]) |
+//! | `scope.rs`, `current.rs` | [`TaskGroup`], [`timeout`], [`shield`]; [`Co::current_task`], [`Co::all_tasks`] ([`TaskRef`]) |
 //! | `stream.rs` | [`Stream`]: a coroutine that emits values to its consumer |
 //!
 //! `design.md` in the repository tells the same story at more length, with the
