@@ -10,15 +10,33 @@
 //! type `chess black` or `sun` or `cat face`. An empty line, a line starting
 //! with a control character (telnet's Ctrl-C), bytes that are not UTF-8 or
 //! the end of the stream close that client's session; the server serves
-//! until it is killed (Ctrl-C: `Server shutting down.`). The seed indexes
-//! Python's whole Unicode database; a small built-in table does here.
+//! until it is killed (Ctrl-C: `Server shutting down.`). Like the seed, it
+//! indexes every named character (`examples/support/unicode_index.rs`,
+//! shared with `http_charfinder`).
+//!
+//! As `tcp_server`, it expects hostile clients (issue 14): `--idle-timeout`
+//! (60 s), `--max-connections` (1000), queries of at most 1 KiB, and a log
+//! on stdout that cuts long queries and can neither crash nor block it
+//! (`support/log.rs`). Its answer and its prompt are two writes: without
+//! `TCP_NODELAY` (the library's default) each query would wait ~40 ms.
 
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::Duration;
 
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
-use trampoline::{Connection, Coroutine, Error, RunError, Scheduler};
+use trampoline::{Co, Connection, Coroutine, Error, ErrorKind, RunError, Scheduler, SocketOption};
+
+#[path = "support/log.rs"]
+mod log;
+use log::{Log, Stream};
+
+#[path = "support/unicode_index.rs"]
+mod unicode_index;
+use unicode_index::UnicodeIndex;
 
 /// A Unicode character finder over TCP.
 #[derive(Debug, Parser)]
@@ -26,88 +44,31 @@ struct Args {
     /// The port to listen on, on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 2323)]
     port: u16,
+    /// Close a session after this many seconds without a byte (0: never).
+    #[arg(long, default_value_t = 60)]
+    idle_timeout: u64,
+    /// Sessions served at once; the next clients are refused.
+    #[arg(long, default_value_t = 1000)]
+    max_connections: usize,
 }
+
+/// The longest query, in bytes.
+const MAX_QUERY: usize = 1024;
 
 const PROMPT: &str = "?> ";
 const CRLF: &str = "\r\n";
 
-/// Code point and name, from Python's `unicodedata` (Unicode 15).
-const NAMES: &[(u32, &str)] = &[
-    (0x0041, "LATIN CAPITAL LETTER A"),
-    (0x0061, "LATIN SMALL LETTER A"),
-    (0x03A9, "GREEK CAPITAL LETTER OMEGA"),
-    (0x03B1, "GREEK SMALL LETTER ALPHA"),
-    (0x20AC, "EURO SIGN"),
-    (0x221E, "INFINITY"),
-    (0x2600, "BLACK SUN WITH RAYS"),
-    (0x2603, "SNOWMAN"),
-    (0x2604, "COMET"),
-    (0x2605, "BLACK STAR"),
-    (0x2606, "WHITE STAR"),
-    (0x2609, "SUN"),
-    (0x263A, "WHITE SMILING FACE"),
-    (0x263B, "BLACK SMILING FACE"),
-    (0x263C, "WHITE SUN WITH RAYS"),
-    (0x2654, "WHITE CHESS KING"),
-    (0x2655, "WHITE CHESS QUEEN"),
-    (0x2656, "WHITE CHESS ROOK"),
-    (0x2657, "WHITE CHESS BISHOP"),
-    (0x2658, "WHITE CHESS KNIGHT"),
-    (0x2659, "WHITE CHESS PAWN"),
-    (0x265A, "BLACK CHESS KING"),
-    (0x265B, "BLACK CHESS QUEEN"),
-    (0x265C, "BLACK CHESS ROOK"),
-    (0x265D, "BLACK CHESS BISHOP"),
-    (0x265E, "BLACK CHESS KNIGHT"),
-    (0x265F, "BLACK CHESS PAWN"),
-    (0x26C5, "SUN BEHIND CLOUD"),
-    (0x2764, "HEAVY BLACK HEART"),
-    (0x1F31E, "SUN WITH FACE"),
-    (0x1F323, "WHITE SUN"),
-    (0x1F324, "WHITE SUN WITH SMALL CLOUD"),
-    (0x1F325, "WHITE SUN BEHIND CLOUD"),
-    (0x1F326, "WHITE SUN BEHIND CLOUD WITH RAIN"),
-    (0x1F40D, "SNAKE"),
-    (0x1F431, "CAT FACE"),
-    (0x1F600, "GRINNING FACE"),
-    (0x1F638, "GRINNING CAT FACE WITH SMILING EYES"),
-    (0x1F639, "CAT FACE WITH TEARS OF JOY"),
-    (0x1F63A, "SMILING CAT FACE WITH OPEN MOUTH"),
-    (0x1F63B, "SMILING CAT FACE WITH HEART-SHAPED EYES"),
-    (0x1F63C, "CAT FACE WITH WRY SMILE"),
-    (0x1F63D, "KISSING CAT FACE WITH CLOSED EYES"),
-    (0x1F63E, "POUTING CAT FACE"),
-    (0x1F63F, "CRYING CAT FACE"),
-    (0x1F640, "WEARY CAT FACE"),
-    (0x1F642, "SLIGHTLY SMILING FACE"),
-    (0x1F980, "CRAB"),
-];
-
 /// The characters whose names contain every word of `query`, as the seed's
 /// `find_description_strs` prints them: `U+265A\t♚\tBLACK CHESS KING`.
-fn find(query: &str) -> Vec<String> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_uppercase).collect();
-    NAMES
-        .iter()
-        .filter(|(_, name)| {
-            let name_words: Vec<&str> = name.split([' ', '-']).collect();
-            words.iter().all(|w| name_words.contains(&w.as_str()))
-        })
-        .map(|&(code, name)| {
-            let glyph = char::from_u32(code).expect("BUG: the table holds valid code points");
-            format!("U+{code:04X}\t{glyph}\t{name}")
+fn find(index: &UnicodeIndex, query: &str) -> Vec<String> {
+    index
+        .find(query)
+        .into_iter()
+        .map(|c| {
+            let (code, name) = UnicodeIndex::describe(c);
+            format!("{code}	{c}	{name}")
         })
         .collect()
-}
-
-/// The seed's `index.status`: `6 matches for 'chess black'`.
-fn status(query: &str, count: usize) -> String {
-    let found = match count {
-        0 => "No match".to_string(),
-        1 => "1 match".to_string(),
-        n => format!("{n} matches"),
-    };
-    format!("{found} for {query:?}")
 }
 
 /// Whether a query ends the session: empty, or starting with a control
@@ -117,72 +78,127 @@ fn ends_session(query: &str) -> bool {
 }
 
 /// The seed's `handle_queries`: prompt, read a line, answer, until the
-/// client is done.
-fn handle_queries(connection: Connection) -> Coroutine<()> {
+/// client is done. A failure (a reset, a timeout) is logged here, and the
+/// socket closes however the session ends.
+fn handle_queries(
+    index: Rc<UnicodeIndex>,
+    connection: Connection,
+    log: Rc<Log>,
+    live: Rc<Cell<usize>>,
+) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
+        live.set(live.get() + 1);
         let client = connection.peer_addr();
-        loop {
-            co.write_all(&connection, PROMPT).await?;
-            let query = match co.read_line_from(&connection).await {
-                Ok(Some(line)) => line.trim().to_string(),
-                Ok(None) => String::new(),
-                // Not UTF-8 (telnet's control sequences): the seed's '\x00'.
-                Err(_) => "\0".to_string(),
-            };
-            println!("Received from {client}: {query:?}");
-            if ends_session(&query) {
-                break;
-            }
-            let lines = find(&query);
-            let mut answer: String = lines.iter().map(|line| line.clone() + CRLF).collect();
-            answer += &(status(&query, lines.len()) + CRLF);
-            co.write_all(&connection, answer).await?;
-            println!("Sent {} results", lines.len());
+        if let Err(e) = queries(&co, &index, &connection, &log).await {
+            log.event(Stream::Stdout, format!("Session with {client} failed: {e}"));
         }
-        println!("Close the client socket");
+        log.event(Stream::Stdout, "Close the client socket");
+        live.set(live.get() - 1);
         co.close(&connection).await
     })
 }
 
+async fn queries(
+    co: &Co,
+    index: &UnicodeIndex,
+    connection: &Connection,
+    log: &Log,
+) -> Result<(), Error> {
+    let client = connection.peer_addr();
+    loop {
+        co.write_all(connection, PROMPT).await?;
+        let query = match co.read_line_from(connection).await {
+            Ok(Some(line)) => line.trim().to_string(),
+            Ok(None) => String::new(),
+            // Not UTF-8 (telnet's control sequences), or too long: the
+            // seed's '\x00'.
+            Err(e) if is_bad_line(&e) => "\0".to_string(),
+            Err(e) => return Err(e),
+        };
+        log.event(
+            Stream::Stdout,
+            format!("Received from {client}: {:?}", log::cut(&query, 64)),
+        );
+        if ends_session(&query) {
+            return Ok(());
+        }
+        let lines = find(index, &query);
+        let mut answer: String = lines.iter().map(|line| line.clone() + CRLF).collect();
+        let shown = log::cut(&query, 64);
+        answer += &format!("{} for {shown:?}{CRLF}", UnicodeIndex::matches(lines.len()));
+        co.write_all(connection, answer).await?;
+        log.event(Stream::Stdout, format!("Sent {} results", lines.len()));
+    }
+}
+
+/// A line that could not be read as text (the reading itself went fine).
+fn is_bad_line(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::InvalidData)
+}
+
 /// The seed's `start_server` + `run_forever`: a task per client.
-fn server(port: u16) -> Coroutine<()> {
+fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let index = Rc::new(UnicodeIndex::new());
+        let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
         let listener = co
             .listen(addr)
             .await
             .map_err(|e| Error::msg(format!("cannot listen on {addr}: {e}")))?;
-        println!("Serving on {}. Hit CTRL-C to stop.", listener.local_addr());
+        let serving = format!("Serving on {}. Hit CTRL-C to stop.", listener.local_addr());
+        log.info(Stream::Stdout, serving);
+        let live = Rc::new(Cell::new(0));
         loop {
-            match co.accept(&listener).await {
-                // Detached: a client's failure is reported on stderr by the
-                // loop, and the others go on.
-                Ok(connection) => drop(co.spawn(handle_queries(connection)).await?),
+            let connection = match co.accept(&listener).await {
+                Ok(connection) => connection,
                 Err(e) => {
-                    eprintln!("accept failed: {e}");
-                    co.sleep(std::time::Duration::from_millis(100)).await?;
+                    log.event(Stream::Stderr, format!("accept failed: {e}"));
+                    co.sleep(Duration::from_millis(100)).await?;
+                    continue;
                 }
+            };
+            if live.get() >= args.max_connections {
+                let full = "The server is full; try again later.\r\n";
+                let _ = co.write_all(&connection, full).await;
+                let _ = co.close(&connection).await;
+                log.event(
+                    Stream::Stderr,
+                    format!("refused {}", connection.peer_addr()),
+                );
+                continue;
             }
+            co.configure(&connection, SocketOption::LineLimit(MAX_QUERY))
+                .await?;
+            if args.idle_timeout > 0 {
+                let timeout = Some(Duration::from_secs(args.idle_timeout));
+                co.configure(&connection, SocketOption::IdleTimeout(timeout))
+                    .await?;
+            }
+            let session = handle_queries(index.clone(), connection, log.clone(), live.clone());
+            drop(co.spawn(session).await?);
         }
     })
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let log = Rc::new(Log::new());
     let run = Scheduler::new().and_then(|mut scheduler| {
         scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
-        scheduler.run_until_complete(server(args.port))
+        scheduler.run_until_complete(server(args, log.clone()))
     });
-    match run {
+    let code = match run {
         Ok(()) | Err(RunError::Interrupted(_)) => {
-            println!("Server shutting down.");
+            log.info(Stream::Stdout, "Server shutting down.");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            log.info(Stream::Stderr, format!("error: {e}"));
             ExitCode::FAILURE
         }
-    }
+    };
+    log.flush(Duration::from_secs(1));
+    code
 }
 
 #[cfg(test)]
@@ -191,11 +207,16 @@ mod tests {
 
     #[test]
     fn queries_match_whole_words_in_any_order() {
-        assert_eq!(find("chess black").len(), 6);
-        assert_eq!(find("CAT face").len(), 10);
-        assert_eq!(find("black chess king"), ["U+265A\t♚\tBLACK CHESS KING"]);
-        assert!(find("su").is_empty());
-        assert_eq!(status("chess black", 6), "6 matches for \"chess black\"");
+        let index = UnicodeIndex::new();
+        assert_eq!(find(&index, "chess black").len(), 35);
+        assert_eq!(find(&index, "CAT face").len(), 10);
+        assert_eq!(
+            find(&index, "king black chess")[0],
+            "U+265A\t♚\tBLACK CHESS KING"
+        );
+        assert_eq!(find(&index, "digit nine")[0], "U+0039\t9\tDIGIT NINE");
+        assert!(find(&index, "xyzzy").is_empty());
+        assert_eq!(UnicodeIndex::matches(6), "6 matches");
         assert!(ends_session("") && ends_session("\u{3}") && !ends_session("sun"));
     }
 }

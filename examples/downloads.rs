@@ -11,8 +11,8 @@
 //! No internet: the example starts its own flag server on 127.0.0.1 (a task
 //! on the same loop, like the seed's LOCAL and ERROR test servers). It answers
 //! after a short delay that differs per flag (so completion order differs
-//! from request order), and for some flags answers 404, 503, or hangs up
-//! without answering. It also counts the requests it serves at once, so the
+//! from request order), and for some flags answers 404, 503, or fails (500).
+//! Client and server are `trampoline::http`. It also counts the requests it serves at once, so the
 //! end of the run shows that the limit held.
 
 use std::cell::{Cell, RefCell};
@@ -22,7 +22,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Parser;
-use trampoline::{Connection, Coroutine, Error, Scheduler, Semaphore, as_completed};
+use trampoline::http::{Client, Response, Router, Server};
+use trampoline::{Coroutine, Error, Scheduler, Semaphore, as_completed};
 
 /// Downloads flags from a local server, a few at a time.
 #[derive(Debug, Parser)]
@@ -54,47 +55,16 @@ enum Status {
 
 // ---------------------------------------------------------------- the client
 
-/// The seed's `get_flag`: one HTTP/1.1 GET over raw TCP. `Ok(None)` is 404.
+/// The seed's `get_flag`: one HTTP GET with the crate's client. `Ok(None)`
+/// is 404; any other status but 200 is an error with the status as cause.
 fn get_flag(server: SocketAddr, cc: &'static str) -> Coroutine<Option<Vec<u8>>> {
     Coroutine::new(move |co| async move {
-        let connection = co.connect(server).await?;
-        let request = format!(
-            "GET /flags/{}.gif HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n",
-            cc.to_lowercase()
-        );
-        co.write_all(&connection, request).await?;
-        let Some(status_line) = co.read_line_from(&connection).await? else {
-            return Err(Error::msg(
-                "the server closed the connection without an answer",
-            ));
-        };
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .unwrap_or_default()
-            .to_string();
-        let mut length = 0;
-        while let Some(header) = co.read_line_from(&connection).await? {
-            match header.split_once(':') {
-                Some((key, value)) if key.eq_ignore_ascii_case("content-length") => {
-                    length = value
-                        .trim()
-                        .parse()
-                        .map_err(|_| Error::msg("bad Content-Length"))?;
-                }
-                Some(_) => {}
-                None => break, // the empty line before the body
-            }
-        }
-        let body = co.read_exact_from(&connection, length).await?;
-        co.close(&connection).await?;
-        match status.as_str() {
-            "200" => Ok(Some(body)),
-            "404" => Ok(None),
-            _ => Err(Error::msg(format!(
-                "HTTP {}",
-                status_line.trim_start_matches("HTTP/1.1 ")
-            ))),
+        let url = format!("http://{server}/flags/{}.gif", cc.to_lowercase());
+        let response = co.call(Client::new().get(&url)).await?;
+        match response.status() {
+            200 => Ok(Some(response.body().to_vec())),
+            404 => Ok(None),
+            status => Err(Error::msg(format!("HTTP {status} {}", response.reason()))),
         }
     })
 }
@@ -191,66 +161,41 @@ fn downloader(
 // ---------------------------------------------------------------- the server
 
 /// How the test server treats a flag: a delay, and sometimes an error.
-fn behaviour(cc: &str) -> (Duration, &'static str) {
+fn behaviour(cc: &str) -> (Duration, u16) {
     let hash = cc
         .bytes()
         .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
     let delay = Duration::from_millis(10 + u64::from(hash % 90));
-    let answer = match hash % 10 {
-        0 | 1 => "404 Not Found",
-        2 => "503 Service Unavailable",
-        3 => "hang up",
-        _ => "200 OK",
+    let status = match hash % 10 {
+        0 | 1 => 404,
+        2 => 503,
+        3 => 500, // the handler fails: the server answers 500 for it
+        _ => 200,
     };
-    (delay, answer)
+    (delay, status)
 }
 
-/// Serves one request, counting the requests served at once.
-fn serve_flag(connection: Connection, busy: Rc<Cell<u32>>, most: Rc<Cell<u32>>) -> Coroutine<()> {
-    Coroutine::new(move |co| async move {
-        busy.set(busy.get() + 1);
-        most.set(most.get().max(busy.get()));
-        let request = co.read_line_from(&connection).await?.unwrap_or_default();
-        while let Some(header) = co.read_line_from(&connection).await? {
-            if header.is_empty() {
-                break;
+/// The flag server's one route, counting the requests it serves at once.
+fn flag_server(most: Rc<Cell<u32>>) -> Server {
+    let busy = Rc::new(Cell::new(0u32));
+    let router = Router::new().route("GET", "/flags/{file}", move |request| {
+        let (busy, most) = (busy.clone(), most.clone());
+        Coroutine::new(move |co| async move {
+            busy.set(busy.get() + 1);
+            most.set(most.get().max(busy.get()));
+            let file = request.param("file").unwrap_or_default();
+            let cc = file.split('.').next().unwrap_or_default().to_string();
+            let (delay, status) = behaviour(&cc.to_uppercase());
+            co.sleep(delay).await?;
+            busy.set(busy.get() - 1);
+            match status {
+                200 => Ok(Response::bytes(200, "image/gif", format!("GIF89a {cc}"))),
+                500 => Err(Error::msg(format!("the flag of {cc} is lost"))),
+                status => Ok(Response::new(status)),
             }
-        }
-        let cc = request
-            .split('/')
-            .nth(2)
-            .and_then(|f| f.split('.').next())
-            .unwrap_or("");
-        let (delay, answer) = behaviour(&cc.to_uppercase());
-        co.sleep(delay).await?;
-        if answer != "hang up" {
-            let body = if answer == "200 OK" {
-                format!("GIF89a {cc}")
-            } else {
-                String::new()
-            };
-            let head = format!(
-                "HTTP/1.1 {answer}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            co.write_all(&connection, head + &body).await?;
-        }
-        busy.set(busy.get() - 1);
-        co.close(&connection).await
-    })
-}
-
-fn flag_server(listener: trampoline::Listener, most: Rc<Cell<u32>>) -> Coroutine<()> {
-    Coroutine::new(move |co| async move {
-        let busy = Rc::new(Cell::new(0));
-        loop {
-            let connection = co.accept(&listener).await?;
-            drop(
-                co.spawn(serve_flag(connection, busy.clone(), most.clone()))
-                    .await?,
-            );
-        }
-    })
+        })
+    });
+    Server::new(router)
 }
 
 // ---------------------------------------------------------------- main
@@ -262,7 +207,7 @@ fn main_task(args: Args) -> Coroutine<()> {
             .await?;
         let server = listener.local_addr();
         let most = Rc::new(Cell::new(0));
-        drop(co.spawn(flag_server(listener, most.clone())).await?);
+        drop(co.spawn(flag_server(most.clone()).serve(listener)).await?);
 
         let codes: Vec<&'static str> = CODES.split_whitespace().take(args.count).collect();
         let (first, last) = (codes.first().unwrap_or(&""), codes.last().unwrap_or(&""));

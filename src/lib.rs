@@ -1,5 +1,6 @@
-//! How asynchronous IO works under the hood, in a crate small enough to read
-//! in an evening.
+//! How asynchronous IO works under the hood, in a crate whose core you can
+//! read in an evening (new here? the guided tour in `examples/tour/` comes
+//! first).
 //!
 //! A coroutine is a stackless generator (made with [`genawaiter`]) that
 //! *yields commands* to the loop: sleep, read a line of standard input, run a
@@ -160,37 +161,30 @@
 //!
 //! # Layout
 //!
-//! Follow a command through the files:
+//! New here? Start with the guided tour, `examples/tour/`: seven small
+//! programs, from a bare generator to the seed's fib demo, that build this
+//! crate's ideas one at a time without using it. Then read the kernel,
+//! `src/kernel/`, in the order its `mod.rs` gives: the trampoline as PEP 342
+//! describes it, and nothing else. The layers above it each use the kernel
+//! and nothing above themselves:
 //!
-//! | file | what it holds |
-//! |---|---|
-//! | `coroutine.rs` | [`Coroutine<T>`] and the [`Co`] handle: each method yields one command |
-//! | `command.rs` | the `Command` enum, and the `Resume` values answering it |
-//! | `trampoline.rs` | resume a task's top generator, interpret its command in one `match` |
-//! | `task.rs` | a task: id, stack of frames, state, completion for its join handle |
-//! | `frame.rs` | one suspended generator with its [`Label`] |
-//! | `generator.rs` | the block behind a frame: label, genawaiter's generator and its state in one allocation; the crate's only `unsafe` |
-//! | `value.rs` | return values with their type erased, small ones inline |
-//! | `scheduler.rs` | [`Scheduler`]: the loop: timers, input, `mio::Poll`, turns |
-//! | `timers.rs` | sleeping tasks by deadline, FIFO on ties |
-//! | `clock.rs` | the real and the virtual [`Clock`] |
-//! | `input.rs`, `stdin.rs`, `lines.rs` | the line queue, stdin through mio, the line splitter |
-//! | `net.rs`, `sockets.rs` | TCP: the [`Listener`] and [`Connection`] handles and their `co` methods; the socket table woken by mio |
-//! | `executor.rs` | `co.run_in_executor`: blocking closures on a thread pool, results back through a `mio::Waker` |
-//! | `report.rs` | failure reports on stderr, or [`capture_reports`] in tests |
-//! | `observe/` | the [`LoopEvent`] stream, the [`Observer`] trait, and the observers: trace, Perfetto timeline, stats, progress |
-//! | `snapshot.rs` | `ps`: every live task's state and stack ([`Co::tasks`], [`ps_table`]) |
-//! | `script.rs` | scripted input under the virtual clock ([`Script`], [`Scheduler::scripted`]) |
-//! | `error.rs` | [`Error`], [`InputError`], [`RunError`] |
-//! | `tasks.rs` | [`JoinHandle`]'s cancel, throw, result and done callbacks |
-//! | `callbacks.rs`, `loop_control.rs` | [`LoopHandle`]: `call_soon`, `call_later`, `stop`; `run_forever` |
-//! | `waitlist.rs`, [`sync`] | tasks parked until plain code wakes them; [`Queue`], [`Semaphore`], [`BoundedSemaphore`], [`Lock`], [`Condition`], [`sync::Event`] |
-//! | `combinators.rs` | [`gather`], [`as_completed`], [`wait`], [`wait_for`], over coroutines or tasks ([`Awaitable`]) |
-//! | `scope.rs`, `current.rs` | [`TaskGroup`], [`timeout`], [`shield`]; [`Co::current_task`], [`Co::all_tasks`] ([`TaskRef`]) |
-//! | `stream.rs` | [`Stream`]: a coroutine that emits values to its consumer |
+//! ```text
+//!   kernel ◀── toolkit ◀── io ◀── event_loop        kernel ◀── observe
+//! ```
 //!
-//! `design.md` in the repository tells the same story at more length, with the
-//! invariants and the limits chosen on purpose.
+//! - `kernel/`: commands, coroutines, frames, tasks, the trampoline, parking
+//!   and waking, timers, the input queue, wait lists, errors, the observer
+//!   event stream;
+//! - `io/`: stdin, lines, scripts, TCP, HTTP ([`http`], written on the TCP
+//!   calls like any user code), the thread pool, and the one trait through
+//!   which IO sources plug into polling;
+//! - `event_loop/`: [`Scheduler`], the tick, callbacks ([`LoopHandle`]);
+//! - `toolkit/`: what asyncio users reach for ([`gather`], [`Queue`],
+//!   [`Lock`], [`TaskGroup`], [`timeout`], ...);
+//! - `observe/`: trace, timeline, stats, progress, `ps`.
+//!
+//! `design.md` in the repository has the codemap file by file, the
+//! invariants, the cost model and the limits chosen on purpose.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![deny(unsafe_code)]
@@ -204,8 +198,10 @@ mod toolkit;
 
 pub use event_loop::{LoopHandle, RunError, Scheduler};
 pub use fib::fib;
+pub use io::http;
 pub use io::{
     Connection, DEFAULT_LINE_LIMIT, InputError, LineSplitter, Listener, Script, ScriptError,
+    SocketOption,
 };
 pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, JoinHandle, Label};
 pub use kernel::{LoopEvent, Observer, TaskId, TaskState, capture_reports};

@@ -170,9 +170,15 @@ fn the_top_level_modules_import_each_other_without_a_cycle() {
         };
         graph.entry(from.clone()).or_default();
         for path in references(&source) {
-            if let Some(to) = path.first()
-                && *to != from
-            {
+            let Some(to) = path.first() else { continue };
+            // `crate::Error` goes through lib.rs's re-exports and would hide
+            // which layer is used: name it (`crate::kernel::Error`).
+            assert!(
+                !to.starts_with(char::is_uppercase),
+                "{} names `crate::{to}`: name the module it comes from",
+                source.path.display()
+            );
+            if *to != from {
                 graph.get_mut(&from).unwrap().insert(to.clone());
             }
         }

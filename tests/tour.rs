@@ -292,62 +292,79 @@ fn step_4_reads_dev_null_and_a_regular_file_which_epoll_refuses() {
     step.succeeds();
 }
 
+/// Whether `wanted` appears in `lines` in this order, other lines between.
+fn in_order(lines: &[&str], wanted: &[&str]) -> bool {
+    let mut rest = lines.iter();
+    wanted.iter().all(|want| rest.any(|line| line == want))
+}
+
 #[test]
 fn step_5_a_call_pushes_a_frame_and_a_return_pops_it() {
-    let mut step = Step::piped("tour_05_trampoline", &[]);
-    step.write("5\n");
-    let trace = step.until(&out("5! = 120"));
-    let pushes = trace
-        .iter()
-        .filter(|line| line.text().contains("push"))
-        .count();
-    let pops = trace
-        .iter()
-        .filter(|line| line.text().contains("pop"))
-        .count();
-    assert_eq!((pushes, pops), (5, 5), "{trace:#?}");
-    assert!(
-        trace.contains(&out("    trampoline: push, 6 deep")),
-        "{trace:#?}"
-    );
-    assert!(
-        trace.contains(&out("    trampoline: pop, 120 goes back to 1 deep")),
-        "{trace:#?}"
-    );
-    step.write("twenty\n");
-    step.until(&Line::Err(
-        "error: \"twenty\" is not a whole number from 0 to 20".into(),
-    ));
-    step.write("3\n");
-    step.until(&out("3! = 6"));
-    step.close();
-    step.until(&out("end of input"));
-    step.succeeds();
+    let seen = Step::start("tour_05_trampoline", &[], Stdio::null()).succeeds();
+    let stdout = stdout_of(&seen);
+    // The ticker's lines come between the others, wherever its naps end.
+    let (ticks, trace): (Vec<&str>, Vec<&str>) =
+        stdout.iter().partition(|line| line.starts_with("tick "));
+    assert_eq!(ticks, ["tick 1", "tick 2", "tick 3"], "{seen:#?}");
+    let mut expected: Vec<String> = (2..=6)
+        .map(|deep| format!("    trampoline: push, {deep} deep"))
+        .collect();
+    for (value, deep) in [(1, 5), (2, 4), (6, 3), (24, 2), (120, 1)] {
+        expected.push(format!(
+            "    trampoline: pop, {value} goes back to {deep} deep"
+        ));
+    }
+    expected.push("5! = 120".into());
+    expected.extend((2..=4).map(|deep| format!("    trampoline: push, {deep} deep")));
+    for (value, deep) in [(1, 3), (2, 2), (6, 1)] {
+        expected.push(format!(
+            "    trampoline: pop, {value} goes back to {deep} deep"
+        ));
+    }
+    expected.push("3! = 6".into());
+    assert_eq!(trace, expected, "{seen:#?}");
 }
 
 #[test]
 fn step_6_an_error_comes_back_at_the_call_point_or_fails_the_task() {
-    let mut step = Step::piped("tour_06_errors", &[]);
-    step.until(&out("C got exception: Something went wrong in A!"));
-    // (stderr and stdout are two pipes: their lines may come in any order.)
-    let failed = "error: a task failed: Something went wrong in A!";
-    step.until(&Line::Err(failed.into()));
-    // 21! overflows deep in the stack; the reader catches it and goes on.
-    step.write("25\n");
-    let trace = step.until(&out("caught: 21! does not fit in a u64"));
-    let unwound = trace
+    let seen = Step::start("tour_06_errors", &[], Stdio::null()).succeeds();
+    let stdout = stdout_of(&seen);
+    let a_failed = |deep| {
+        format!("    trampoline: pop, Err(\"Something went wrong in A!\") goes back to {deep} deep")
+    };
+    let overflowed = |deep| {
+        format!("    trampoline: pop, Err(\"21! does not fit in a u64\") goes back to {deep} deep")
+    };
+    // C catches A's error, which came up through B.
+    let (a2, a1) = (a_failed(2), a_failed(1));
+    let c = [
+        a2.as_str(),
+        &a1,
+        "C got exception: Something went wrong in A!",
+    ];
+    assert!(in_order(&stdout, &c), "{seen:#?}");
+    // 23! fails in the frame of 21!; the error comes up through the frames
+    // of 22! and 23! to the task, which catches it and goes on.
+    let (o3, o2, o1) = (overflowed(3), overflowed(2), overflowed(1));
+    let factorials = [
+        o3.as_str(),
+        &o2,
+        &o1,
+        "caught: 21! does not fit in a u64",
+        "5! = 120",
+    ];
+    assert!(in_order(&stdout, &factorials), "{seen:#?}");
+    let count = |wanted: &str| stdout.iter().filter(|line| **line == wanted).count();
+    assert_eq!((count(&o3), count(&o2), count(&o1)), (1, 1, 1), "{seen:#?}");
+    // The careless task does not catch: A's error unwinds it and it fails,
+    // once; the other tasks went on.
+    assert_eq!((count(&a2), count(&a1)), (2, 2), "{seen:#?}");
+    let failed = Line::Err("error: a task failed: Something went wrong in A!".into());
+    let stderr: Vec<&Line> = seen
         .iter()
-        .filter(|line| line.text().contains("pop, Err(\"21! does not fit"))
-        .count();
-    assert_eq!(
-        unwound, 5,
-        "25! fails at the frame of 21!, 5 frames below the reader: {trace:#?}"
-    );
-    step.write("5\n");
-    step.until(&out("5! = 120"));
-    step.close();
-    step.until(&out("end of input"));
-    step.succeeds();
+        .filter(|line| matches!(line, Line::Err(_)))
+        .collect();
+    assert_eq!(stderr, [&failed], "{seen:#?}");
 }
 
 const FIB: &str = "tour_07_fib_coroutine";

@@ -67,14 +67,19 @@ pub struct Args {
     pub script: Option<PathBuf>,
 }
 
+/// The shortest hello interval: 1 ms.
+const MIN_INTERVAL: f64 = 0.001;
+
 fn parse_interval(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if seconds.is_nan() || seconds <= 0.0 {
+    // Below a millisecond the hello task would flood stdout; 1e-300 would
+    // even round to 0.
+    if seconds.is_nan() || seconds < MIN_INTERVAL {
         return Err(format!(
-            "the interval must be more than 0 seconds, not {text}"
+            "the interval must be at least {MIN_INTERVAL} seconds, not {text}"
         ));
     }
     Duration::try_from_secs_f64(seconds)
@@ -95,7 +100,9 @@ mod tests {
     #[test]
     fn intervals_must_be_positive_finite_seconds() {
         assert_eq!(parse_interval("0.05"), Ok(Duration::from_millis(50)));
-        for bad in ["0", "-1", "nan", "inf", "1e300", "x", ""] {
+        for bad in [
+            "0", "-1", "nan", "inf", "1e300", "1e-300", "0.0009", "x", "",
+        ] {
             assert!(parse_interval(bad).is_err(), "{bad}");
         }
     }

@@ -167,18 +167,22 @@ impl Watchers {
 
     /// Flushes the trace, closes the timeline's JSON (ending the slices of
     /// the tasks still alive), prints the stats.
-    pub fn finish(self) {
+    /// `false` if the timeline could not be written: the run then fails.
+    pub fn finish(self) -> bool {
         if let Some(trace) = self.trace {
             let _ = trace.borrow_mut().flush();
         }
+        let mut written = true;
         if let Some((path, timeline)) = self.timeline
             && let Err(e) = timeline.borrow_mut().finish()
         {
             complain(&format!("cannot write {}: {e}", path.display()));
+            written = false;
         }
         if let Some(stats) = self.stats {
             let _ = writeln!(std::io::stderr().lock(), "{}", stats.borrow().report());
         }
+        written
     }
 }
 

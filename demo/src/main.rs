@@ -50,25 +50,29 @@ fn read_input(blocking: bool, console: Console) -> Coroutine<()> {
                     continue;
                 }
             };
-            match parse_request(&line) {
-                Request::Nothing => {}
-                Request::Exit => return Ok(()),
-                Request::Ps => console.say(ps_table(&co.tasks().await?).trim_end()),
-                Request::Fib(n) if blocking => {
-                    console.say(&format!("fib({n}) = {}", blocking_fib(n)));
-                }
-                Request::Fib(n) => {
-                    running.retain(|task: &JoinHandle<()>| !task.is_finished());
-                    if running.len() >= MAX_RUNNING {
-                        // Back-pressure: read no more lines until the oldest
-                        // is done. They wait in the pipe, none is lost.
-                        co.join(running.remove(0)).await?;
+            // A lone `\r` ends a line too (old Mac files): the line reader
+            // splits on `\n` only, so the parts are split here.
+            for part in line.split('\r') {
+                match parse_request(part) {
+                    Request::Nothing => {}
+                    Request::Exit => return Ok(()),
+                    Request::Ps => console.say(ps_table(&co.tasks().await?).trim_end()),
+                    Request::Fib(n) if blocking => {
+                        console.say(&format!("fib({n}) = {}", blocking_fib(n)));
                     }
-                    let task = co.spawn(compute(n, console.clone())).await?;
-                    console.track_fib(task.id(), n);
-                    running.push(task);
+                    Request::Fib(n) => {
+                        running.retain(|task: &JoinHandle<()>| !task.is_finished());
+                        if running.len() >= MAX_RUNNING {
+                            // Back-pressure: read no more lines until the oldest
+                            // is done. They wait in the pipe, none is lost.
+                            co.join(running.remove(0)).await?;
+                        }
+                        let task = co.spawn(compute(n, console.clone())).await?;
+                        console.track_fib(task.id(), n);
+                        running.push(task);
+                    }
+                    Request::Invalid(why) => console.complain(&why),
                 }
-                Request::Invalid(why) => console.complain(&why),
             }
         }
         // End of input: let the running computations finish and print.
@@ -190,12 +194,13 @@ fn main() -> ExitCode {
     let run = scheduler
         .stop_on_signals(&[SIGINT, SIGTERM])
         .and_then(|()| scheduler.run_until_complete(main_task(args, console)));
-    watchers.finish();
+    let timeline_written = watchers.finish();
     if let Some(status) = stdout_gone.get() {
         return ExitCode::from(status);
     }
     match run {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) if timeline_written => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::FAILURE,
         Err(RunError::Interrupted(signal)) => ExitCode::from(128 + signal as u8),
         Err(e) => {
             complain(&error_chain(&e));

@@ -211,8 +211,7 @@ fn ticker(times: u32, interval: Duration) -> Coroutine {
 }
 
 /// Echoes every line, like the seed's `read_input` before it learns numbers.
-/// It yields `ReadLine`, and what comes back is the line (step 5 wraps this
-/// in a helper, `read_line`).
+/// It yields `ReadLine`, and what comes back is the line.
 fn echo() -> Coroutine {
     coroutine(|co| async move {
         while let Resume::Line(Some(line)) = co.yield_(Command::ReadLine).await {

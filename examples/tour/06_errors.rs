@@ -14,34 +14,32 @@
 //! cargo run --example tour_06_errors
 //! ```
 //!
-//! Then type numbers: for 25, the frame computing 21! overflows a u64, and
-//! its error comes up through the frames of 22! to 25! to the reader, which
-//! catches it and goes on. Ctrl-D ends the input.
-//! Previous: `05_trampoline.rs`. Next: `07_fib_coroutine.rs`.
+//! Three tasks: the seed's C, which catches A's error; a careless caller of
+//! B, which does not, and fails; and one that prints the factorials of 23 and
+//! 5. 23! fails in the frame computing 21! (it overflows a u64), and the
+//! error comes up through the frames of 22! and 23! to the task, which
+//! catches it and goes on. The trace shows each error going back a frame
+//! (the values going back, which step 5 traced, are left out). Like step 5,
+//! this step leaves stdin out. Previous: `05_trampoline.rs`. Next:
+//! `07_fib_coroutine.rs`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::fs::File;
-use std::io::{self, Read};
-use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use genawaiter::GeneratorState::{Complete, Yielded};
 use genawaiter::rc::Gen;
-use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token};
 
 /// What a coroutine yields: a request to the scheduler.
 enum Command {
     Sleep(Duration),
-    ReadLine,
     Call(Coroutine),
 }
 
 /// What the scheduler sends in when it resumes a coroutine.
 enum Resume {
     Nothing,
-    Line(Option<String>),
+    /// What the sub-coroutine called returned: now a value or an error.
     Returned(Outcome),
 }
 
@@ -52,6 +50,9 @@ enum Resume {
 type Outcome = Result<u64, String>;
 type Co = genawaiter::rc::Co<Command, Resume>;
 type Coroutine = Gen<Command, Resume, std::pin::Pin<Box<dyn Future<Output = Outcome>>>>;
+/// A task: a stack of suspended coroutines, the running one on top. A live
+/// task's stack is never empty: the task ends when its last coroutine does.
+type Task = Vec<Coroutine>;
 
 /// Wraps an `async` body as a coroutine. The `Box` gives every body one type,
 /// so that different coroutines fit in one stack.
@@ -59,88 +60,16 @@ fn coroutine<F: Future<Output = Outcome> + 'static>(body: impl FnOnce(Co) -> F) 
     Gen::new(|co| Box::pin(body(co)) as _)
 }
 
-// The coroutine's side of the commands that answer: yield, unpack the answer.
-async fn read_line(co: &Co) -> Option<String> {
-    match co.yield_(Command::ReadLine).await {
-        Resume::Line(line) => line,
-        _ => unreachable!("BUG: ReadLine is answered with a Line"),
-    }
-}
-
+/// The coroutine's side of `Call`: yield it, unpack the answer.
 async fn call(co: &Co, child: Coroutine) -> Outcome {
     match co.yield_(Command::Call(child)).await {
         Resume::Returned(outcome) => outcome,
-        _ => unreachable!("BUG: Call is answered with Returned"),
-    }
-}
-
-/// A task: a stack of suspended coroutines, the running one on top. A live
-/// task's stack is never empty: the task ends when its last coroutine does.
-struct Task {
-    stack: Vec<Coroutine>,
-}
-
-/// Standard input, and the `mio::Poll` that says when a read will not block.
-/// Step 4 explains why it reads this way.
-struct Stdin {
-    poll: Poll,
-    file: File,
-    registered: bool,
-    buffer: Vec<u8>,
-    ended: bool,
-}
-
-impl Stdin {
-    fn open() -> io::Result<Stdin> {
-        let poll = Poll::new()?;
-        let registry = poll.registry();
-        let registered = registry.register(&mut SourceFd(&0), Token(0), Interest::READABLE);
-        Ok(Stdin {
-            file: File::from(io::stdin().as_fd().try_clone_to_owned()?),
-            registered: registered.is_ok(),
-            poll,
-            buffer: Vec::new(),
-            ended: false,
-        })
-    }
-
-    /// Waits at most `timeout` (`None`: no limit) for stdin to be readable,
-    /// then makes one `read(2)`. A file or /dev/null is read without waiting.
-    fn wait(&mut self, timeout: Option<Duration>, want_line: bool) {
-        if self.registered || !want_line {
-            let mut events = Events::with_capacity(1);
-            // No signal handler is installed, so poll(2) is never interrupted.
-            self.poll.poll(&mut events, timeout).expect("BUG: poll");
-            if events.is_empty() {
-                return;
-            }
-        }
-        let mut chunk = [0; 64 * 1024];
-        let n = self.file.read(&mut chunk).unwrap_or(0); // an error ends the input too
-        self.buffer.extend_from_slice(&chunk[..n]);
-        self.ended = n == 0;
-        if self.registered && !self.ended {
-            let registry = self.poll.registry();
-            let rearmed = registry.reregister(&mut SourceFd(&0), Token(0), Interest::READABLE);
-            rearmed.expect("BUG: stdin is registered");
-        }
-    }
-
-    /// The next line from the bytes read so far; at the end of input,
-    /// `Some(None)`; `None` if the next line has not come in full yet.
-    fn next_line(&mut self) -> Option<Option<String>> {
-        let end = match self.buffer.iter().position(|&byte| byte == b'\n') {
-            Some(newline) => newline + 1,
-            None if self.ended && !self.buffer.is_empty() => self.buffer.len(),
-            None => return self.ended.then_some(None),
-        };
-        let line: Vec<u8> = self.buffer.drain(..end).collect();
-        Some(Some(String::from_utf8_lossy(&line).trim_end().into()))
+        Resume::Nothing => unreachable!("BUG: Call is answered with Returned"),
     }
 }
 
 /// The loop's state: who is ready (with what to send in), who sleeps until
-/// when, who waits for a line.
+/// when.
 #[derive(Default)]
 struct Scheduler {
     ready: VecDeque<(Task, Resume)>,
@@ -149,25 +78,21 @@ struct Scheduler {
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
     sleeping: HashMap<u64, Task>,
     tickets: u64,
-    readers: VecDeque<Task>,
     /// Tasks not finished yet: the loop runs while there are some.
     live: usize,
 }
 
 impl Scheduler {
+    /// Starts a task: a stack of one coroutine.
     fn spawn(&mut self, coroutine: Coroutine) {
         self.live += 1;
-        let task = Task {
-            stack: vec![coroutine],
-        };
-        self.ready.push_back((task, Resume::Nothing));
+        self.ready.push_back((vec![coroutine], Resume::Nothing));
     }
 
-    /// The event loop. Each time round: wake the sleepers that are due; hand
-    /// out the lines read so far; wait for input, not at all if a task is
-    /// ready, else until the next deadline (the seed's `select`, pyos7's
-    /// `iopoll`); give the first ready task one turn.
-    fn run(&mut self, stdin: &mut Stdin) {
+    /// The event loop, step 3's: wake the sleepers that are due; if no task
+    /// is ready, sleep until the next deadline; give the first ready task one
+    /// turn.
+    fn run(&mut self) {
         while self.live > 0 {
             let now = Instant::now();
             while let Some(&Reverse((deadline, ticket))) = self.timers.peek()
@@ -178,31 +103,23 @@ impl Scheduler {
                 let task = task.expect("BUG: a timer without its task");
                 self.ready.push_back((task, Resume::Nothing));
             }
-            while !self.readers.is_empty()
-                && let Some(line) = stdin.next_line()
-            {
-                let reader = self.readers.pop_front().expect("BUG: not empty");
-                self.ready.push_back((reader, Resume::Line(line)));
-            }
             // Every deadline left is after `now`, so the subtraction is safe.
-            let mut timeout = self.timers.peek().map(|Reverse((at, _))| *at - now);
-            if !self.ready.is_empty() {
-                timeout = Some(Duration::ZERO); // someone is ready: no waiting
+            let next = self.timers.peek().map(|Reverse((at, _))| *at - now);
+            if self.ready.is_empty()
+                && let Some(next) = next
+            {
+                std::thread::sleep(next);
             }
-            stdin.wait(timeout, !self.readers.is_empty());
             if let Some((task, resume)) = self.ready.pop_front() {
                 self.run_turn(task, resume);
             }
         }
     }
 
-    /// The trampoline: resume the coroutine on top of the task's stack, then
-    /// act on what it yields, one arm per command.
+    /// The trampoline: resume the coroutine on top of the task's stack,
+    /// then act on what it yields, one arm per command.
     fn run_turn(&mut self, mut task: Task, resume: Resume) {
-        let top = task
-            .stack
-            .last_mut()
-            .expect("BUG: a live task's stack is empty");
+        let top = task.last_mut().expect("BUG: a live task's stack is empty");
         match top.resume_with(resume) {
             Yielded(Command::Sleep(duration)) => {
                 self.tickets += 1;
@@ -210,31 +127,54 @@ impl Scheduler {
                     .push(Reverse((Instant::now() + duration, self.tickets)));
                 self.sleeping.insert(self.tickets, task);
             }
-            Yielded(Command::ReadLine) => self.readers.push_back(task),
             Yielded(Command::Call(child)) => {
-                task.stack.push(child); // genawaiter drops a first resume value
-                println!("    trampoline: push, {} deep", task.stack.len());
+                task.push(child); // genawaiter drops a first resume value
                 self.ready.push_back((task, Resume::Nothing));
             }
             Complete(outcome) => {
-                task.stack.pop();
-                if !task.stack.is_empty() {
+                task.pop();
+                if task.is_empty() {
+                    self.live -= 1; // the task is done, or failed if nobody caught
+                    if let Err(error) = outcome {
+                        eprintln!("error: a task failed: {error}");
+                    }
+                } else {
                     // A value or an error goes back to the caller, which gets
                     // it at its call point: `call(..).await?` rethrows an error.
-                    println!(
-                        "    trampoline: pop, {outcome:?} goes back to {} deep",
-                        task.stack.len()
-                    );
+                    let depth = task.len();
+                    if outcome.is_err() {
+                        println!("    trampoline: pop, {outcome:?} goes back to {depth} deep");
+                    }
                     self.ready.push_back((task, Resume::Returned(outcome)));
-                    return;
-                }
-                self.live -= 1;
-                if let Err(error) = outcome {
-                    eprintln!("error: a task failed: {error}");
                 }
             }
         }
     }
+}
+
+/// n! by recursive sub-coroutines (step 5's, without the pause); past 20!
+/// it fails deep in the stack.
+fn factorial(n: u64) -> Coroutine {
+    coroutine(move |co| async move {
+        if n <= 1 {
+            return Ok(1);
+        }
+        let product = call(&co, factorial(n - 1)).await?.checked_mul(n);
+        product.ok_or(format!("{n}! does not fit in a u64"))
+    })
+}
+
+/// Prints the factorials of `numbers`, and catches their errors.
+fn factorials(numbers: &'static [u64]) -> Coroutine {
+    coroutine(move |co| async move {
+        for &n in numbers {
+            match call(&co, factorial(n)).await {
+                Ok(value) => println!("{n}! = {value}"),
+                Err(error) => println!("caught: {error}"),
+            }
+        }
+        Ok(0)
+    })
 }
 
 /// The seed's `A()`: fails.
@@ -262,7 +202,7 @@ fn c() -> Coroutine {
 }
 
 /// Calls B and does not catch: the error unwinds B, then this task.
-/// (It waits a moment first, so that its trace comes after C's.)
+/// (It waits a moment first, so that its trace comes after the others'.)
 fn careless() -> Coroutine {
     coroutine(|co| async move {
         co.yield_(Command::Sleep(Duration::from_millis(50))).await;
@@ -270,43 +210,10 @@ fn careless() -> Coroutine {
     })
 }
 
-/// n! by recursive sub-coroutines; past 20! it fails deep in the stack.
-fn factorial(n: u64) -> Coroutine {
-    coroutine(move |co| async move {
-        co.yield_(Command::Sleep(Duration::from_millis(10))).await;
-        if n <= 1 {
-            return Ok(1);
-        }
-        let smaller = call(&co, factorial(n - 1)).await?;
-        smaller
-            .checked_mul(n)
-            .ok_or(format!("{n}! does not fit in a u64"))
-    })
-}
-
-/// Reads numbers, prints their factorials, catches the errors.
-fn read_numbers() -> Coroutine {
-    coroutine(|co| async move {
-        while let Some(line) = read_line(&co).await {
-            let Ok(n) = line.parse() else {
-                eprintln!("error: {line:?} is not a whole number");
-                continue;
-            };
-            match call(&co, factorial(n)).await {
-                Ok(value) => println!("{n}! = {value}"),
-                Err(error) => println!("caught: {error}"),
-            }
-        }
-        println!("end of input");
-        Ok(0)
-    })
-}
-
-fn main() -> io::Result<()> {
+fn main() {
     let mut scheduler = Scheduler::default();
     scheduler.spawn(c());
     scheduler.spawn(careless());
-    scheduler.spawn(read_numbers());
-    scheduler.run(&mut Stdin::open()?);
-    Ok(())
+    scheduler.spawn(factorials(&[23, 5]));
+    scheduler.run();
 }

@@ -1,12 +1,15 @@
-//! Step 7 of the tour: the seed's `fib_coroutine.py`, whole. Compared with
-//! step 6 it adds two commands, `Spawn` (start another task) and `Stop` (the
-//! seed's `loop.stop()`), and background tasks: the loop ends when every
-//! foreground task is done; the hello task does not hold it open.
+//! Step 7 of the tour: the seed's `fib_coroutine.py`, whole. It is step 6's
+//! trampoline with step 4's `ReadLine` back, and two more commands: `Spawn`
+//! starts a task, so every number typed gets a task of its own, computations
+//! run side by side and the reader is ready for the next line at once; `Stop`
+//! ends the loop (`exit`). The hello task never ends, so the loop does not
+//! wait for it: it runs while the reader or a computation does.
 //!
 //! Mirrors the seed article's `fib_coroutine.py` ("Event Loops With
-//! Coroutines") and Beazley's pyos8, with pyos5's `NewTask`. One change, on
-//! purpose: every number typed becomes a task of its own, so computations run
-//! side by side and the reader is ready for the next line at once.
+//! Coroutines") and Beazley's pyos8, with pyos5's `NewTask`. Written tightly,
+//! with two shortcuts, each labelled where it lives: stdin is read by a
+//! thread of its own (step 4 showed mio readiness, which the crate uses), and
+//! the sleepers are a plain list (step 3 showed the heap).
 //!
 //! ```text
 //! cargo run --example tour_07_fib_coroutine -- 0.5
@@ -17,22 +20,17 @@
 //! computations are done. Previous: `06_errors.rs`. Next: the last page of
 //! `examples/tour/README.md`, which maps each piece to the crate's kernel.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::fs::File;
-use std::io::{self, Read};
-use std::os::fd::AsFd;
-use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::collections::VecDeque;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use genawaiter::GeneratorState::{Complete, Yielded};
 use genawaiter::rc::Gen;
-use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token};
 
 /// What a coroutine yields: a request to the scheduler.
 enum Command {
     Sleep(Duration),
+    /// Back from step 4: wait for the next line of standard input.
     ReadLine,
     Call(Coroutine),
     /// New: start a coroutine as a task of its own (pyos5's `NewTask`).
@@ -44,15 +42,18 @@ enum Command {
 /// What the scheduler sends in when it resumes a coroutine.
 enum Resume {
     Nothing,
+    /// A line, without its newline; `None` at the end of input.
     Line(Option<String>),
     Returned(Outcome),
 }
 
-/// Every coroutine of the tour ends with a number or an error message (a task
-/// returns 0), so a stack is a plain `Vec`. The crate's `Coroutine<T>` is typed.
+/// A coroutine ends with a number or an error message (a task returns 0).
 type Outcome = Result<u64, String>;
 type Co = genawaiter::rc::Co<Command, Resume>;
 type Coroutine = Gen<Command, Resume, std::pin::Pin<Box<dyn Future<Output = Outcome>>>>;
+/// A task: a stack of suspended coroutines, the running one on top. A live
+/// task's stack is never empty: the task ends when its last coroutine does.
+type Task = Vec<Coroutine>;
 
 /// Wraps an `async` body as a coroutine. The `Box` gives every body one type,
 /// so that different coroutines fit in one stack.
@@ -60,86 +61,12 @@ fn coroutine<F: Future<Output = Outcome> + 'static>(body: impl FnOnce(Co) -> F) 
     Gen::new(|co| Box::pin(body(co)) as _)
 }
 
-// The coroutine's side of the commands that answer: yield, unpack the answer.
-async fn read_line(co: &Co) -> Option<String> {
-    match co.yield_(Command::ReadLine).await {
-        Resume::Line(line) => line,
-        _ => unreachable!("BUG: ReadLine is answered with a Line"),
-    }
-}
-
+/// The coroutine's side of `Call`: yield it, unpack the answer.
 async fn call(co: &Co, child: Coroutine) -> Outcome {
-    match co.yield_(Command::Call(child)).await {
-        Resume::Returned(outcome) => outcome,
-        _ => unreachable!("BUG: Call is answered with Returned"),
-    }
-}
-
-/// A task: a stack of suspended coroutines, the running one on top. A live
-/// task's stack is never empty: the task ends when its last coroutine does.
-struct Task {
-    stack: Vec<Coroutine>,
-    /// New: a background task does not keep the loop running.
-    background: bool,
-}
-
-/// Standard input, and the `mio::Poll` that says when a read will not block.
-/// Step 4 explains why it reads this way.
-struct Stdin {
-    poll: Poll,
-    file: File,
-    registered: bool,
-    buffer: Vec<u8>,
-    ended: bool,
-}
-
-impl Stdin {
-    fn open() -> io::Result<Stdin> {
-        let poll = Poll::new()?;
-        let registry = poll.registry();
-        let registered = registry.register(&mut SourceFd(&0), Token(0), Interest::READABLE);
-        Ok(Stdin {
-            file: File::from(io::stdin().as_fd().try_clone_to_owned()?),
-            registered: registered.is_ok(),
-            poll,
-            buffer: Vec::new(),
-            ended: false,
-        })
-    }
-
-    /// Waits at most `timeout` (`None`: no limit) for stdin to be readable,
-    /// then makes one `read(2)`. A file or /dev/null is read without waiting.
-    fn wait(&mut self, timeout: Option<Duration>, want_line: bool) {
-        if self.registered || !want_line {
-            let mut events = Events::with_capacity(1);
-            // No signal handler is installed, so poll(2) is never interrupted.
-            self.poll.poll(&mut events, timeout).expect("BUG: poll");
-            if events.is_empty() {
-                return;
-            }
-        }
-        let mut chunk = [0; 64 * 1024];
-        let n = self.file.read(&mut chunk).unwrap_or(0); // an error ends the input too
-        self.buffer.extend_from_slice(&chunk[..n]);
-        self.ended = n == 0;
-        if self.registered && !self.ended {
-            let registry = self.poll.registry();
-            let rearmed = registry.reregister(&mut SourceFd(&0), Token(0), Interest::READABLE);
-            rearmed.expect("BUG: stdin is registered");
-        }
-    }
-
-    /// The next line from the bytes read so far; at the end of input,
-    /// `Some(None)`; `None` if the next line has not come in full yet.
-    fn next_line(&mut self) -> Option<Option<String>> {
-        let end = match self.buffer.iter().position(|&byte| byte == b'\n') {
-            Some(newline) => newline + 1,
-            None if self.ended && !self.buffer.is_empty() => self.buffer.len(),
-            None => return self.ended.then_some(None),
-        };
-        let line: Vec<u8> = self.buffer.drain(..end).collect();
-        Some(Some(String::from_utf8_lossy(&line).trim_end().into()))
-    }
+    let Resume::Returned(outcome) = co.yield_(Command::Call(child)).await else {
+        unreachable!("BUG: Call is answered with Returned")
+    };
+    outcome
 }
 
 /// The loop's state: who is ready (with what to send in), who sleeps until
@@ -147,94 +74,81 @@ impl Stdin {
 #[derive(Default)]
 struct Scheduler {
     ready: VecDeque<(Task, Resume)>,
-    /// Deadlines, soonest on top (`Reverse`: `BinaryHeap` is a max-heap), each
-    /// with a ticket: equal deadlines wake in the order they were set (FIFO).
-    timers: BinaryHeap<Reverse<(Instant, u64)>>,
-    sleeping: HashMap<u64, Task>,
-    tickets: u64,
+    /// Sleepers and their deadlines, in the order they fell asleep. A list
+    /// searched every time round is enough for the one sleeper here (the seed
+    /// keeps a list too); step 3's heap is what scales.
+    sleeping: Vec<(Instant, Task)>,
     readers: VecDeque<Task>,
-    /// New: the loop runs while this is not zero and nobody stopped it.
-    foreground: usize,
-    stopped: bool,
+    /// The tasks the loop waits for: it runs while there are some. The hello
+    /// task is not counted (see `main`); `Stop` sets it to 0.
+    live: usize,
 }
 
 impl Scheduler {
-    fn spawn(&mut self, coroutine: Coroutine, background: bool) {
-        self.foreground += usize::from(!background);
-        let task = Task {
-            stack: vec![coroutine],
-            background,
-        };
-        self.ready.push_back((task, Resume::Nothing));
+    /// Starts a task: a stack of one coroutine.
+    fn spawn(&mut self, coroutine: Coroutine) {
+        self.live += 1;
+        self.ready.push_back((vec![coroutine], Resume::Nothing));
     }
 
-    /// The event loop. Each time round: wake the sleepers that are due; hand
-    /// out the lines read so far; wait for input, not at all if a task is
-    /// ready, else until the next deadline (the seed's `select`, pyos7's
-    /// `iopoll`); give the first ready task one turn.
-    fn run(&mut self, stdin: &mut Stdin) {
-        while self.foreground > 0 && !self.stopped {
+    /// The event loop. Each time round: wake the sleepers that are due; give
+    /// the first ready task one turn, then hand a line to a reader if one has
+    /// come; or, with no task ready, wait for a line until the next deadline.
+    fn run(&mut self, lines: &Receiver<String>) {
+        while self.live > 0 {
             let now = Instant::now();
-            while let Some(&Reverse((deadline, ticket))) = self.timers.peek()
-                && deadline <= now
-            {
-                self.timers.pop();
-                let task = self.sleeping.remove(&ticket);
-                let task = task.expect("BUG: a timer without its task");
+            for (_, task) in self.sleeping.extract_if(.., |(at, _)| *at <= now) {
                 self.ready.push_back((task, Resume::Nothing));
             }
-            while !self.readers.is_empty()
-                && let Some(line) = stdin.next_line()
-            {
-                let reader = self.readers.pop_front().expect("BUG: not empty");
-                self.ready.push_back((reader, Resume::Line(line)));
-            }
-            // Every deadline left is after `now`, so the subtraction is safe.
-            let mut timeout = self.timers.peek().map(|Reverse((at, _))| *at - now);
-            if !self.ready.is_empty() {
-                timeout = Some(Duration::ZERO); // someone is ready: no waiting
-            }
-            stdin.wait(timeout, !self.readers.is_empty());
             if let Some((task, resume)) = self.ready.pop_front() {
                 self.run_turn(task, resume);
+                self.wait(lines, Duration::ZERO);
+            } else {
+                // Every deadline left is after `now`, so the subtraction is safe.
+                let next = self.sleeping.iter().map(|(at, _)| *at - now).min();
+                self.wait(lines, next.unwrap_or(Duration::MAX));
             }
         }
     }
 
+    /// Waits at most `timeout`: for a line if a task wants one, else for the
+    /// time to pass.
+    fn wait(&mut self, lines: &Receiver<String>, timeout: Duration) {
+        let Some(reader) = self.readers.pop_front() else {
+            return std::thread::sleep(timeout);
+        };
+        match lines.recv_timeout(timeout) {
+            Err(RecvTimeoutError::Timeout) => self.readers.push_front(reader),
+            // A line, or the end of input: the thread is gone.
+            line => self.ready.push_back((reader, Resume::Line(line.ok()))),
+        }
+    }
+
     /// The trampoline: resume the coroutine on top of the task's stack, then
-    /// act on what it yields, one arm per command.
+    /// act on what it yields, one arm per command, and on how it ends.
     fn run_turn(&mut self, mut task: Task, resume: Resume) {
-        let top = task
-            .stack
-            .last_mut()
-            .expect("BUG: a live task's stack is empty");
+        let top = task.last_mut().expect("BUG: a live task's stack is empty");
         match top.resume_with(resume) {
-            Yielded(Command::Sleep(duration)) => {
-                self.tickets += 1;
-                self.timers
-                    .push(Reverse((Instant::now() + duration, self.tickets)));
-                self.sleeping.insert(self.tickets, task);
-            }
+            Yielded(Command::Sleep(delay)) => self.sleeping.push((Instant::now() + delay, task)),
             Yielded(Command::ReadLine) => self.readers.push_back(task),
             Yielded(Command::Call(child)) => {
-                task.stack.push(child); // genawaiter drops a first resume value
+                task.push(child); // genawaiter drops a first resume value
                 self.ready.push_back((task, Resume::Nothing));
             }
             Yielded(Command::Spawn(coroutine)) => {
-                self.spawn(coroutine, false);
+                self.spawn(coroutine);
                 self.ready.push_back((task, Resume::Nothing));
             }
-            Yielded(Command::Stop) => self.stopped = true,
-            Complete(outcome) => {
-                task.stack.pop();
-                if !task.stack.is_empty() {
-                    self.ready.push_back((task, Resume::Returned(outcome))); // to the caller
-                    return;
-                }
-                self.foreground -= usize::from(!task.background);
-                if let Err(error) = outcome {
-                    eprintln!("error: a task failed: {error}");
-                }
+            Yielded(Command::Stop) => self.live = 0, // nothing more to wait for
+            // A return: the caller gets the value or the error at its call point.
+            Complete(outcome) if task.len() > 1 => {
+                task.pop();
+                self.ready.push_back((task, Resume::Returned(outcome)));
+            }
+            Complete(Ok(_)) => self.live -= 1, // the task is done
+            Complete(Err(error)) => {
+                self.live -= 1; // the task failed: nobody caught its error
+                eprintln!("error: {error}");
             }
         }
     }
@@ -244,67 +158,67 @@ impl Scheduler {
 fn print_every(message: &'static str, interval: Duration) -> Coroutine {
     coroutine(move |co| async move {
         loop {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH);
-            println!(
-                "{} - {message}",
-                now.expect("the clock is past 1970").as_secs()
-            );
+            let now = UNIX_EPOCH.elapsed().expect("the clock is past 1970");
+            println!("{} - {message}", now.as_secs());
             co.yield_(Command::Sleep(interval)).await;
         }
     })
 }
 
-/// The seed's `fib(n)`: `a = yield fib(n - 1)` is `call(&co, fib(n - 1)).await?`.
+/// The seed's `fib(n)`: `a = yield fib(n - 1)`, `b = yield fib(n - 2)`,
+/// `return a + b`; `call(..).await?` is the `yield`.
 fn fib(n: u64) -> Coroutine {
     coroutine(move |co| async move {
         if n <= 1 {
             return Ok(n);
         }
-        let a = call(&co, fib(n - 1)).await?;
-        let b = call(&co, fib(n - 2)).await?;
-        Ok(a + b)
+        Ok(call(&co, fib(n - 1)).await? + call(&co, fib(n - 2)).await?)
     })
 }
 
-/// The task started for each number.
-fn print_fib(n: u64) -> Coroutine {
-    coroutine(move |co| async move {
-        println!("fib({n}) = {}", call(&co, fib(n)).await?);
-        Ok(0)
-    })
-}
-
-/// The seed's `read_input(loop)`, with one task per number.
+/// The seed's `read_input(loop)`, with a task of its own for every line.
 fn read_input() -> Coroutine {
     coroutine(|co| async move {
-        while let Some(line) = read_line(&co).await {
-            let command = match line.parse() {
-                _ if line == "exit" => Command::Stop,
-                Ok(n @ 0..=93) => Command::Spawn(print_fib(n)), // fib(94) overflows a u64
-                _ => {
-                    eprintln!("error: {line:?} is not a whole number from 0 to 93");
-                    continue;
-                }
-            };
-            co.yield_(command).await;
+        while let Resume::Line(Some(line)) = co.yield_(Command::ReadLine).await {
+            if line == "exit" {
+                co.yield_(Command::Stop).await; // never resumed: the loop ends
+            }
+            // A line that is not a number fails its task, and only that one.
+            let print_fib = coroutine(move |co| async move {
+                let n = line.parse().ok().filter(|&n| n <= 93); // fib(94) overflows a u64
+                let n = n.ok_or(format!("{line:?} is not a whole number from 0 to 93"))?;
+                println!("fib({n}) = {}", call(&co, fib(n)).await?);
+                Ok(0)
+            });
+            co.yield_(Command::Spawn(print_fib)).await;
         }
         Ok(0)
     })
 }
 
-fn main() -> io::Result<ExitCode> {
+fn main() {
     let arg = std::env::args().nth(1).unwrap_or_else(|| "3".into());
-    let seconds = arg
-        .parse()
-        .ok()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok());
-    let Some(interval) = seconds.filter(|interval| !interval.is_zero()) else {
-        eprintln!("error: the interval must be a positive number of seconds, not {arg:?}");
-        return Ok(ExitCode::from(2));
+    let interval = match arg.parse().map(Duration::try_from_secs_f64) {
+        Ok(Ok(interval)) if !interval.is_zero() => interval,
+        _ => {
+            eprintln!("error: the interval must be a positive number of seconds, not {arg:?}");
+            std::process::exit(2);
+        }
     };
     let mut scheduler = Scheduler::default();
-    scheduler.spawn(print_every("Hello world!", interval), true);
-    scheduler.spawn(read_input(), false);
-    scheduler.run(&mut Stdin::open()?);
-    Ok(ExitCode::SUCCESS)
+    // The hello task never ends, so it is not counted in `live` (`spawn`
+    // would count it): the loop does not wait for it.
+    let hello = vec![print_every("Hello world!", interval)];
+    scheduler.ready.push_back((hello, Resume::Nothing));
+    scheduler.spawn(read_input());
+    // New: standard input, read by a thread of its own that sends each line
+    // over a channel, which closes at the end of input. tokio reads stdin
+    // this way too, on a blocking thread; step 4 and the crate read it on the
+    // loop's own thread, when mio says a read will not block (40 lines more).
+    let (sender, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lines().map_while(Result::ok);
+        stdin.try_for_each(|line| sender.send(line)) // until the loop is gone
+    });
+    scheduler.run(&lines);
 }

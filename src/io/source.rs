@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::rc::Rc;
+use std::time::Duration;
 
 use mio::{Registry, Token};
 
@@ -25,6 +26,16 @@ pub(crate) trait Source {
     fn wake(&mut self, trampoline: &mut Trampoline);
     /// Whether a task is parked here: the loop must not call that a deadlock.
     fn has_waiters(&self) -> bool;
+    /// Whether work was left for the next round (a read budget ran out):
+    /// the loop must poll again without sleeping.
+    fn has_backlog(&self) -> bool {
+        false
+    }
+    /// When the source next needs its `wake` called though nothing is ready
+    /// (a sweep for idle timeouts): the loop sleeps no longer than that.
+    fn next_deadline(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// How many low bits of a token say which source it belongs to; the rest is
@@ -67,12 +78,33 @@ impl Reactor {
         }
     }
 
-    /// Lets every source wake the tasks whose operations are done.
+    /// Lets every source finish its round and wake the tasks whose
+    /// operations are done.
     pub(crate) fn wake(&self, trampoline: &mut Trampoline) {
-        let sources = self.sources.borrow().clone();
-        for source in sources {
+        // By index, not over a borrow: a source's wake-ups may run code that
+        // makes a new source (no allocation per poll either).
+        let count = self.sources.borrow().len();
+        for index in 0..count {
+            let source = self.sources.borrow()[index].clone();
             source.borrow_mut().wake(trampoline);
         }
+    }
+
+    /// The earliest deadline of any source.
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
+        self.sources
+            .borrow()
+            .iter()
+            .filter_map(|s| s.borrow().next_deadline())
+            .min()
+    }
+
+    /// Whether a source left work for the next round.
+    pub(crate) fn has_backlog(&self) -> bool {
+        self.sources
+            .borrow()
+            .iter()
+            .any(|s| s.borrow().has_backlog())
     }
 
     /// Whether a task is parked on any source.

@@ -30,6 +30,11 @@ pub(crate) const STDIN: Token = Reactor::loop_token(0);
 /// Bytes read per `read(2)`.
 const CHUNK: usize = 64 * 1024;
 
+/// Reads per tick at most: an input that never blocks and has no newline
+/// (`/dev/zero`, a huge one-line file) costs 256 KiB of reading per tick,
+/// and timers, other tasks and signals still get their turn.
+const READS_PER_TICK: usize = 4;
+
 /// How standard input can be waited for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Readiness {
@@ -48,6 +53,8 @@ pub(crate) struct StdinSource {
     maybe_readable: bool,
     splitter: LineSplitter,
     buffer: Vec<u8>,
+    /// The end was read: nothing more will come.
+    ended: bool,
 }
 
 impl StdinSource {
@@ -65,6 +72,7 @@ impl StdinSource {
             maybe_readable: true,
             splitter: LineSplitter::new(DEFAULT_LINE_LIMIT),
             buffer: vec![0; CHUNK],
+            ended: false,
         }
     }
 
@@ -78,10 +86,19 @@ impl StdinSource {
         self.readiness == Readiness::AlwaysReadable || self.maybe_readable
     }
 
-    /// Reads what is available into `queue`, without ever blocking: at least
-    /// one line, the end, or nothing when no data is waiting.
+    /// Whether stdin may have more for a reader: the loop must not sleep.
+    pub(crate) fn has_more(&self) -> bool {
+        !self.ended && self.can_read_now()
+    }
+
+    /// Reads what is available into `queue`, without ever blocking and at
+    /// most [`READS_PER_TICK`] reads: a line, the end, or nothing when no
+    /// data is waiting (or the budget ran out: [`has_more`](Self::has_more)).
     pub(crate) fn fill(&mut self, queue: &mut InputQueue) {
-        while queue.is_starved() && self.can_read_now() {
+        for _ in 0..READS_PER_TICK {
+            if !queue.is_starved() || !self.can_read_now() {
+                return;
+            }
             if self.readiness == Readiness::Registered && !self.poll_readable() {
                 self.maybe_readable = false;
                 return;
@@ -105,6 +122,7 @@ impl StdinSource {
         self.splitter
             .finish(&mut |line| queue.push(line.map_err(Error::from)));
         queue.end();
+        self.ended = true;
     }
 
     /// Asks `poll(2)`, without waiting, whether a read would not block.

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Duration;
 
 use crate::io::sockets::Sockets;
 use crate::io::source::{Source, source};
@@ -41,22 +42,69 @@ pub(crate) enum NetOp {
     ReadLine(SocketId),
     /// Exactly this many bytes.
     ReadExact(SocketId, usize),
+    /// What has arrived, at least one byte and at most this many; none at
+    /// the end of the stream.
+    ReadSome(SocketId, usize),
     /// Send all these bytes.
     WriteAll(SocketId, Vec<u8>),
     /// Close the socket now.
     Close(SocketId),
+    /// Send the end of the stream; reading goes on.
+    ShutdownWrite(SocketId),
+    /// Change a setting of the connection.
+    Configure(SocketId, SocketOption),
+}
+
+/// A setting of one connection, changed by [`Co::configure`].
+///
+/// ```
+/// use std::time::Duration;
+/// use trampoline::{Coroutine, Scheduler, SocketOption};
+///
+/// let main = Coroutine::new(|co| async move {
+///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+///     let _client = co.connect(listener.local_addr()).await?;
+///     let server_side = co.accept(&listener).await?;
+///     co.configure(&server_side, SocketOption::IdleTimeout(Some(Duration::from_millis(50)))).await?;
+///     // The client says nothing: the read fails after 50 ms.
+///     Ok(co.read_line_from(&server_side).await.unwrap_err().to_string())
+/// });
+/// let error = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+/// assert!(error.contains("idle timeout"), "{error}");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocketOption {
+    /// `TCP_NODELAY`: small writes leave at once instead of waiting for the
+    /// peer's ACK of the previous ones (Nagle's algorithm). On by default for
+    /// every accepted and connected stream, as asyncio does.
+    NoDelay(bool),
+    /// `SO_KEEPALIVE`, probing a silent peer after this idle time
+    /// (`TCP_KEEPIDLE`); `None` turns it off (the default).
+    KeepAlive(Option<Duration>),
+    /// A read that waits this long without a byte from the peer, or a write
+    /// that waits this long without the peer taking a byte, fails with an
+    /// `Err` of kind `TimedOut`; `None` waits forever (the default).
+    IdleTimeout(Option<Duration>),
+    /// The longest line [`Co::read_line_from`] hands out (default 1 MiB);
+    /// a longer one is an `Err` for that line, dropped as it arrives.
+    LineLimit(usize),
 }
 
 impl NetOp {
     /// Whether the operation waits for readability (else writability).
     pub(crate) fn is_read_side(&self) -> bool {
         match self {
-            NetOp::Accept(_) | NetOp::ReadLine(_) | NetOp::ReadExact(..) => true,
+            NetOp::Accept(_) | NetOp::ReadLine(_) | NetOp::ReadExact(..) | NetOp::ReadSome(..) => {
+                true
+            }
             NetOp::Listen(_)
             | NetOp::Connect(_)
             | NetOp::Connected(_)
             | NetOp::WriteAll(..)
-            | NetOp::Close(_) => false,
+            | NetOp::Close(_)
+            | NetOp::ShutdownWrite(_)
+            | NetOp::Configure(..) => false,
         }
     }
 }
@@ -338,6 +386,43 @@ impl Co {
         }
     }
 
+    /// What has arrived on the connection, at least one byte and at most
+    /// `max` (parking until something comes); empty when the peer has closed
+    /// its side. For parsers that keep their own buffer, like HTTP's.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let client = co.connect(listener.local_addr()).await?;
+    ///     let server_side = co.accept(&listener).await?;
+    ///     co.write_all(&client, b"GET / HTTP/1.1\r\n").await?;
+    ///     co.close(&client).await?;
+    ///     let first = co.read_some_from(&server_side, 3).await?;
+    ///     let mut rest = Vec::new();
+    ///     loop {
+    ///         let bytes = co.read_some_from(&server_side, 1024).await?;
+    ///         if bytes.is_empty() {
+    ///             break;
+    ///         }
+    ///         rest.extend(bytes);
+    ///     }
+    ///     Ok((first, rest))
+    /// });
+    /// let (first, rest) = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+    /// assert_eq!((&first[..], &rest[..]), (&b"GET"[..], &b" / HTTP/1.1\r\n"[..]));
+    /// ```
+    pub async fn read_some_from(
+        &self,
+        connection: &Connection,
+        max: usize,
+    ) -> Result<Vec<u8>, Error> {
+        match self.net(NetOp::ReadSome(connection.id(), max)).await? {
+            Resume::Returned(value) => Ok(value.take()),
+            resume => Err(thrown("read_some_from", resume)),
+        }
+    }
+
     /// Sends all of `bytes`, parking while the kernel's send buffer is full.
     ///
     /// ```
@@ -376,6 +461,55 @@ impl Co {
     /// ```
     pub async fn close(&self, connection: &Connection) -> Result<(), Error> {
         self.net(NetOp::Close(connection.id())).await.map(drop)
+    }
+
+    /// Sends the end of the stream (a half close, `shutdown(SHUT_WR)`): the
+    /// peer reads its end of input after everything written so far, and
+    /// this side can still read what the peer sends. A server closing
+    /// gracefully does this first, so that requests still in flight are
+    /// read rather than answered by a reset.
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let client = co.connect(listener.local_addr()).await?;
+    ///     let server_side = co.accept(&listener).await?;
+    ///     co.write_all(&server_side, "bye\n").await?;
+    ///     co.shutdown_write(&server_side).await?;
+    ///     co.write_all(&client, "last words\n").await?;
+    ///     let heard = co.read_line_from(&server_side).await?;
+    ///     Ok((co.read_line_from(&client).await?, co.read_line_from(&client).await?, heard))
+    /// });
+    /// let (bye, end, heard) = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+    /// assert_eq!((bye.as_deref(), end, heard.as_deref()), (Some("bye"), None, Some("last words")));
+    /// ```
+    pub async fn shutdown_write(&self, connection: &Connection) -> Result<(), Error> {
+        self.net(NetOp::ShutdownWrite(connection.id()))
+            .await
+            .map(drop)
+    }
+
+    /// Changes a setting of the connection (see [`SocketOption`]).
+    ///
+    /// ```
+    /// use trampoline::{Coroutine, Scheduler, SocketOption};
+    /// let main = Coroutine::new(|co| async move {
+    ///     let listener = co.listen("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let client = co.connect(listener.local_addr()).await?;
+    ///     co.configure(&client, SocketOption::NoDelay(false)).await?;
+    ///     co.configure(&client, SocketOption::KeepAlive(Some(std::time::Duration::from_secs(60)))).await
+    /// });
+    /// Scheduler::new().unwrap().run_until_complete(main).unwrap();
+    /// ```
+    pub async fn configure(
+        &self,
+        connection: &Connection,
+        option: SocketOption,
+    ) -> Result<(), Error> {
+        self.net(NetOp::Configure(connection.id(), option))
+            .await
+            .map(drop)
     }
 
     /// Stops listening (for every clone of the handle); a task parked in

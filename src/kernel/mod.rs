@@ -37,6 +37,13 @@
 //!    observers are told), `clock.rs` (real and virtual time),
 //!    `extensions.rs` (where layers keep their state).
 //!
+//! # Size
+//!
+//! 1,841 code lines (comments, blank lines and tests not counted), of which
+//! `frame/block.rs` is 171; the core step, `run_turn` and `interpret`, is 36
+//! lines. `cargo test --test architecture -- --nocapture` prints them file by
+//! file, and fails if the kernel grows or imports anything outside itself.
+//!
 //! Skip `frame/block.rs` on a first reading: it keeps a generator in one heap
 //! block for speed, the crate's only `unsafe`, fenced behind `frame/mod.rs`'s
 //! safe face. A frame behaves exactly like a boxed `genawaiter::rc::Gen`,

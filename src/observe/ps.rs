@@ -42,7 +42,11 @@ pub struct TaskInfo {
 struct Snapshot;
 
 impl SystemCall for Snapshot {
-    fn apply(self: Box<Self>, trampoline: &mut Trampoline, _key: usize) -> Option<Resume> {
+    /// A snapshot costs a walk over every task and stack, not one resume:
+    /// the asking task's turn ends here (it goes to the back of the ready
+    /// queue with its answer), so a flood of `ps` lines cannot hold the
+    /// loop for a whole turn of 1024 snapshots while timers wait.
+    fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume> {
         let mut infos: Vec<TaskInfo> = trampoline
             .tasks
             .iter()
@@ -54,7 +58,8 @@ impl SystemCall for Snapshot {
             })
             .collect();
         infos.sort_by_key(|info| info.id);
-        Some(Resume::Returned(Value::new(infos)))
+        trampoline.make_ready(key, Resume::Returned(Value::new(infos)));
+        None
     }
 }
 
