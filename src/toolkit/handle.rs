@@ -134,8 +134,9 @@ impl<T: 'static> JoinHandle<T> {
     }
 
     /// Runs `callback` when the task finishes, with a view of this handle to
-    /// read its [`result`](Self::result); at the next tick if it has already
-    /// finished. Extra arguments are captured by the closure (the seed's
+    /// read its [`result`](Self::result); as the caller's step ends if it has
+    /// already finished. Returns a token for
+    /// [`remove_done_callback`](Self::remove_done_callback). Extra arguments are captured by the closure (the seed's
     /// `functools.partial(add_ingredient, 'honey')`). Callbacks run in the
     /// order added, before a task joining this one resumes.
     ///
