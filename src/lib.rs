@@ -185,7 +185,8 @@
 //!   which IO sources plug into polling;
 //! - `event_loop/`: [`Scheduler`], the tick, callbacks ([`LoopHandle`]),
 //!   slow motion ([`Pace`]) and the held-loop notice ([`Held`]);
-//! - `toolkit/`: what asyncio users reach for ([`gather`], [`Queue`], ...);
+//! - `toolkit/`: what asyncio users reach for ([`gather`], [`Queue`],
+//!   [`Lock`], [`TaskGroup`], [`timeout`], ...);
 //! - `observe/`: trace, timeline, stats, progress, `ps`, the live view.
 //!
 //! `design.md` in the repository has the codemap file by file, the
@@ -212,7 +213,10 @@ pub use kernel::{Clock, Co, Coroutine, Error, ErrorKind, JoinHandle, Label};
 pub use kernel::{LoopEvent, Observer, TaskId, TaskState, capture_reports};
 pub use observe::ps::{TaskInfo, ps_table};
 pub use toolkit::sync;
-pub use toolkit::sync::{Event, Permit, Queue, QueueError, Semaphore};
+pub use toolkit::sync::{
+    BoundedSemaphore, Condition, Event, Lock, LockGuard, Permit, Queue, QueueError, Semaphore,
+};
 pub use toolkit::{
-    ReturnWhen, Stream, Yielder, as_completed, gather, gather_outcomes, wait, wait_for,
+    Awaitable, DoneCallback, ReturnWhen, Stream, TaskGroup, TaskRef, Yielder, as_completed, gather,
+    gather_outcomes, shield, timeout, wait, wait_for,
 };

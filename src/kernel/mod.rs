@@ -39,7 +39,7 @@
 //!
 //! # Size
 //!
-//! 1,841 code lines (comments, blank lines and tests not counted), of which
+//! 1,844 code lines (comments, blank lines and tests not counted), of which
 //! `frame/block.rs` is 171; the core step, `run_turn` and `interpret`, is 36
 //! lines. `cargo test --test architecture -- --nocapture` prints them file by
 //! file, and fails if the kernel grows or imports anything outside itself.
@@ -80,6 +80,7 @@ pub(crate) use coroutine::thrown;
 pub(crate) use frame::Frame;
 pub(crate) use input::InputQueue;
 pub(crate) use report::{describe, panic_message, report};
+pub(crate) use task::Completion;
 pub(crate) use throw::request_throw;
 pub(crate) use timers::Timers;
 pub(crate) use trampoline::{STEPS_PER_TURN, Trampoline};

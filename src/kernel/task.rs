@@ -119,6 +119,9 @@ pub(crate) struct Completion {
     pub(crate) cancelled: Cell<bool>,
     /// Its error was seen (read, joined or reported): report it no more.
     pub(crate) retrieved: Cell<bool>,
+    /// Cancels asked for and not taken back (asyncio's `cancelling()`):
+    /// scopes tell their own cancels from those that came from outside.
+    pub(crate) cancels: Cell<u32>,
     /// Boxed on first use: most tasks never get a throw or a callback.
     requests: Cell<Option<Box<Requests>>>,
 }
@@ -143,6 +146,7 @@ impl Completion {
             key: u32::try_from(key).expect("BUG: more than 2^32 live tasks"),
             cancelled: Cell::new(false),
             retrieved: Cell::new(false),
+            cancels: Cell::new(0),
             requests: Cell::new(None),
         }
     }

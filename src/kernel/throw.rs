@@ -3,8 +3,8 @@
 //!
 //! Plain code cannot reach a task's generator (the trampoline may be busy
 //! running another), so [`request_throw`] leaves the error in the task's
-//! completion and a `Wake::Throw` request in the loop's mailbox. Between
-//! turns the trampoline takes the task out of whatever it is parked in (a
+//! completion and a `Wake::Throw` request in the loop's mailbox. As the
+//! requesting step ends, the trampoline takes the task out of whatever it is parked in (a
 //! timer, the input queue, a joined task, a wait list, an IO source) and
 //! resumes it with the error at that suspension point: it arrives in the
 //! innermost frame, as an `Err` from the `sleep`/`read_line`/`join`/`get` the

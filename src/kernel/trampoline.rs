@@ -86,7 +86,9 @@ impl Trampoline {
     }
 
     /// Runs the task at `key`, resumed with `resume`, until it parks, finishes
-    /// or has used its turn. This `for` loop is the trampoline.
+    /// or has used its turn. This `for` loop is the trampoline. The wake-ups
+    /// its plain code asked for are carried out as its step ends, so the
+    /// tasks it woke run before its own next step (`wake.rs`).
     pub(crate) fn run_turn(&mut self, key: usize, mut resume: Resume) {
         self.tasks[key].state = TaskState::Running;
         let id = self.tasks[key].id;
@@ -105,7 +107,7 @@ impl Trampoline {
             };
             match next {
                 Some(value) => resume = value,
-                None => return,
+                None => return self.apply_wakes(),
             }
         }
         self.make_ready(key, resume);
@@ -223,6 +225,7 @@ impl Trampoline {
 
     /// Creates a task whose stack is `root` and queues it.
     pub(crate) fn spawn(&mut self, root: Frame) -> Rc<Completion> {
+        self.apply_wakes();
         let id = self.next_id;
         self.next_id = id.next();
         let label = root.label();
@@ -324,8 +327,11 @@ impl Trampoline {
 
     /// Removes a task whose root is done and hands its outcome on: to the task
     /// joining it, else to its join handle, else (a failure nobody can
-    /// retrieve) to stderr.
+    /// retrieve) to stderr. A task that cancelled (or threw into) itself and
+    /// then returned ends with that error, as asyncio's does.
     pub(crate) fn finish(&mut self, key: usize, outcome: Outcome) {
+        let pending = self.tasks[key].completion.take_throw();
+        let outcome = outcome.and_then(|value| pending.map_or(Ok(value), Err));
         let mut task = self.tasks.remove(key);
         let completion = task.completion.clone();
         drop_frames(std::mem::take(&mut task.stack));
@@ -347,6 +353,7 @@ impl Trampoline {
         }
         completion.finish(outcome);
         self.after_finish(&completion);
+        self.apply_wakes();
         if let Some((joiner, joiner_id)) = completion.joiner.take() {
             let outcome = completion.take().expect("BUG: the outcome was just stored");
             self.wake(joiner, joiner_id, answer(outcome));

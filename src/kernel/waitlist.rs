@@ -16,7 +16,7 @@ use super::wake::{Mailbox, Parked, Wake};
 /// flag says "still waiting". Plain code (`put_nowait`, `Event::set`, a task
 /// finishing) calls [`WaitList::wake_one`] or [`WaitList::wake_all`], which
 /// leave `Wake::Waiter` requests in the loop's mailbox; the trampoline
-/// applies them between turns. A waiter that left by another door (its
+/// applies them as soon as the step that left them ends. A waiter that left by another door (its
 /// timeout, a cancel) has its ticket torn, so it is skipped here and its
 /// stale requests are ignored: a task is never resumed twice for one park.
 ///

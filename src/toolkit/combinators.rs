@@ -81,15 +81,82 @@ impl Watch {
     }
 }
 
+/// What the combinators take: a coroutine, which they start as a task, or a
+/// task already started (asyncio's awaitables: a coroutine or a `Task`).
+/// Both convert with `.into()`, so one list can hold both.
+///
+/// ```
+/// use trampoline::{Awaitable, Coroutine, Scheduler, gather};
+/// let main = Coroutine::new(|co| async move {
+///     let started = co.spawn(Coroutine::new(|_co| async { Ok(1) })).await?;
+///     let both: Vec<Awaitable<i32>> = vec![started.into(), Coroutine::new(|_co| async { Ok(2) }).into()];
+///     co.call(gather(both)).await
+/// });
+/// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), [1, 2]);
+/// ```
+#[derive(Debug)]
+pub enum Awaitable<T> {
+    /// A coroutine, to start as a task.
+    Coroutine(Coroutine<T>),
+    /// A task already started.
+    Task(JoinHandle<T>),
+}
+
+impl<T> From<Coroutine<T>> for Awaitable<T> {
+    fn from(coroutine: Coroutine<T>) -> Self {
+        Awaitable::Coroutine(coroutine)
+    }
+}
+
+impl<T> From<JoinHandle<T>> for Awaitable<T> {
+    fn from(task: JoinHandle<T>) -> Self {
+        Awaitable::Task(task)
+    }
+}
+
+impl<T: 'static> Awaitable<T> {
+    /// The task: started now if it is a coroutine.
+    pub(crate) async fn into_task(self, co: &Co) -> Result<JoinHandle<T>, Error> {
+        match self {
+            Awaitable::Coroutine(coroutine) => co.spawn(coroutine).await,
+            Awaitable::Task(task) => Ok(task),
+        }
+    }
+}
+
 async fn spawn_all<T: 'static>(
     co: &Co,
-    coroutines: Vec<Coroutine<T>>,
+    items: Vec<impl Into<Awaitable<T>>>,
 ) -> Result<Vec<JoinHandle<T>>, Error> {
-    let mut handles = Vec::with_capacity(coroutines.len());
-    for coroutine in coroutines {
-        handles.push(co.spawn(coroutine).await?);
+    let mut handles = Vec::with_capacity(items.len());
+    for item in items {
+        handles.push(item.into().into_task(co).await?);
     }
     Ok(handles)
+}
+
+/// Cancels the unfinished tasks and waits until every one has finished
+/// unwinding, as asyncio does before a cancelled `gather` or `wait_for`
+/// returns. Their errors count as retrieved: the caller answers for them.
+/// A cancel of the waiter meanwhile is passed on again and returned once
+/// all are done.
+async fn cancel_and_wait<T: 'static>(
+    co: &Co,
+    handles: &[JoinHandle<T>],
+    watch: &Watch,
+) -> Result<(), Error> {
+    let mut interrupted = Ok(());
+    cancel_all(handles);
+    while !handles.iter().all(JoinHandle::is_finished) {
+        if let Err(error) = watch.park(co, None).await {
+            cancel_all(handles);
+            interrupted = interrupted.and(Err(error));
+        }
+    }
+    for handle in handles {
+        handle.completion.retrieved.set(true);
+    }
+    interrupted
 }
 
 async fn deadline_after(co: &Co, timeout: Option<Duration>) -> Result<Option<Duration>, Error> {
@@ -97,6 +164,11 @@ async fn deadline_after(co: &Co, timeout: Option<Duration>) -> Result<Option<Dur
         Some(timeout) => Some(co.now().await?.saturating_add(timeout)),
         None => None,
     })
+}
+
+/// Finished with an error, cancellation included.
+fn ended_badly<T>(handle: &JoinHandle<T>) -> bool {
+    matches!(&*handle.completion.outcome.borrow(), Some(Err(_)))
 }
 
 fn failed<T>(handle: &JoinHandle<T>) -> bool {
@@ -109,9 +181,12 @@ fn cancel_all<T: 'static>(handles: &[JoinHandle<T>]) {
     }
 }
 
-/// Runs the coroutines as concurrent tasks and returns their values in
-/// argument order. The first failure is returned at once and the other tasks
-/// are cancelled; cancelling the `gather` cancels them all.
+/// Runs the coroutines (or waits for the tasks) concurrently and returns
+/// their values in argument order. The first failure, or cancellation, of
+/// one is returned at once, and the others are cancelled (asyncio leaves
+/// them running); cancelling the `gather` cancels them all. Either way it
+/// returns once they have all finished unwinding, and their errors count as
+/// retrieved: the `gather` reports the first, nothing is "never retrieved".
 ///
 /// ```
 /// use std::time::Duration;
@@ -128,21 +203,21 @@ fn cancel_all<T: 'static>(handles: &[JoinHandle<T>]) {
 /// assert_eq!(scheduler.run_until_complete(teas).unwrap(), ["chamomile tea", "green tea", "herbal tea"]);
 /// assert_eq!(scheduler.clock().now(), Duration::from_secs(3));
 /// ```
-pub fn gather<T: 'static>(coroutines: Vec<Coroutine<T>>) -> Coroutine<Vec<T>> {
+pub fn gather<T: 'static>(items: Vec<impl Into<Awaitable<T>> + 'static>) -> Coroutine<Vec<T>> {
     Coroutine::new(move |co| async move {
-        let mut handles = spawn_all(&co, coroutines).await?;
+        let mut handles = spawn_all(&co, items).await?;
         let watch = Watch::new(&handles);
         loop {
-            if let Some(i) = handles.iter().position(failed) {
-                let first = handles.swap_remove(i);
-                cancel_all(&handles);
+            if let Some(i) = handles.iter().position(ended_badly) {
+                let first = handles.remove(i);
+                let _ = cancel_and_wait(&co, &handles, &watch).await;
                 return Err(co.join(first).await.err().expect("BUG: it failed"));
             }
             if handles.iter().all(JoinHandle::is_finished) {
                 break;
             }
             if let Err(error) = watch.park(&co, None).await {
-                cancel_all(&handles);
+                let _ = cancel_and_wait(&co, &handles, &watch).await;
                 return Err(error);
             }
         }
@@ -169,14 +244,14 @@ pub fn gather<T: 'static>(coroutines: Vec<Coroutine<T>>) -> Coroutine<Vec<T>> {
 /// assert_eq!(outcomes[1].as_ref().unwrap_err().to_string(), "no");
 /// ```
 pub fn gather_outcomes<T: 'static>(
-    coroutines: Vec<Coroutine<T>>,
+    items: Vec<impl Into<Awaitable<T>> + 'static>,
 ) -> Coroutine<Vec<Result<T, Error>>> {
     Coroutine::new(move |co| async move {
-        let handles = spawn_all(&co, coroutines).await?;
+        let handles = spawn_all(&co, items).await?;
         let watch = Watch::new(&handles);
         while !handles.iter().all(JoinHandle::is_finished) {
             if let Err(error) = watch.park(&co, None).await {
-                cancel_all(&handles);
+                let _ = cancel_and_wait(&co, &handles, &watch).await;
                 return Err(error);
             }
         }
@@ -216,11 +291,11 @@ pub fn gather_outcomes<T: 'static>(
 /// assert_eq!(scheduler.run_until_complete(main).unwrap(), ["URL2", "URL3", "URL1"]);
 /// ```
 pub fn as_completed<T: 'static>(
-    coroutines: Vec<Coroutine<T>>,
+    items: Vec<impl Into<Awaitable<T>> + 'static>,
     timeout: Option<Duration>,
 ) -> Stream<Result<T, Error>> {
     Stream::new(move |y| async move {
-        let mut pending = spawn_all(&y, coroutines).await?;
+        let mut pending = spawn_all(&y, items).await?;
         let watch = Watch::new(&pending);
         let deadline = deadline_after(&y, timeout).await?;
         while !pending.is_empty() {
@@ -294,9 +369,13 @@ pub fn wait<T: 'static>(
     .named("wait")
 }
 
-/// Runs `coroutine` as a task and returns its value, or fails with
-/// [`ErrorKind::TimedOut`] if it has not finished within `timeout`; it is then
-/// cancelled, and `wait_for` returns once it has unwound.
+/// Runs `coroutine` as a task (or waits for a task) and returns its value,
+/// or fails with [`ErrorKind::TimedOut`] if it has not finished within
+/// `timeout`; it is then cancelled, and `wait_for` returns once it has
+/// unwound: with `TimedOut` if it ended cancelled, else with what it ended
+/// with (a value, or an error it raised while unwinding). Cancelling the
+/// `wait_for` cancels the task too, and returns, once it has unwound, the
+/// cancellation.
 ///
 /// ```
 /// use std::time::Duration;
@@ -308,10 +387,14 @@ pub fn wait<T: 'static>(
 /// assert!(err.to_string().contains("failed"));
 /// assert_eq!(scheduler.clock().now(), Duration::from_secs(1));
 /// ```
-pub fn wait_for<T: 'static>(coroutine: Coroutine<T>, timeout: Duration) -> Coroutine<T> {
+pub fn wait_for<T: 'static>(
+    awaitable: impl Into<Awaitable<T>> + 'static,
+    timeout: Duration,
+) -> Coroutine<T> {
     Coroutine::new(move |co| async move {
-        let task = co.spawn(coroutine).await?;
-        let watch = Watch::new(std::slice::from_ref(&task));
+        let task = awaitable.into().into_task(&co).await?;
+        let tasks = std::slice::from_ref(&task);
+        let watch = Watch::new(tasks);
         let deadline = Some(co.now().await?.saturating_add(timeout));
         loop {
             if task.is_finished() {
@@ -321,15 +404,16 @@ pub fn wait_for<T: 'static>(coroutine: Coroutine<T>, timeout: Duration) -> Corou
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(error) => {
-                    task.cancel();
+                    let _ = cancel_and_wait(&co, tasks, &watch).await;
                     return Err(error);
                 }
             }
         }
-        task.cancel();
+        // Timed out: a cancel of the `wait_for` while the task unwinds wins.
+        cancel_and_wait(&co, tasks, &watch).await?;
         match co.join(task).await {
-            Ok(value) => Ok(value),
-            Err(_) => Err(ErrorKind::TimedOut.into()),
+            Err(error) if error.is_cancelled() => Err(ErrorKind::TimedOut.into()),
+            outcome => outcome,
         }
     })
     .named("wait_for")

@@ -2,6 +2,7 @@
 //! outcome without waiting, run callbacks when it is done (asyncio's `Task`
 //! methods, on the kernel's [`JoinHandle`]).
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -10,7 +11,8 @@ use crate::kernel::{Callback, Error, ErrorKind, JoinHandle, Wake, request_throw}
 
 impl<T: 'static> JoinHandle<T> {
     /// Cancels the task: [`Error::cancelled`] is thrown into it where it is
-    /// suspended, so it can clean up. `false` if it had already finished.
+    /// suspended, so it can clean up. `false` if it had already finished; its
+    /// error, if it failed, then counts as retrieved (as in asyncio).
     ///
     /// ```
     /// use std::time::Duration;
@@ -29,7 +31,16 @@ impl<T: 'static> JoinHandle<T> {
     /// assert_eq!(scheduler.clock().now(), Duration::from_secs(1));
     /// ```
     pub fn cancel(&self) -> bool {
-        self.throw(Error::cancelled())
+        if self.completion.is_finished() {
+            // asyncio: cancelling a finished task counts as looking at its error.
+            self.completion.retrieved.set(true);
+        }
+        let asked = self.throw(Error::cancelled());
+        if asked {
+            let cancels = &self.completion.cancels;
+            cancels.set(cancels.get() + 1);
+        }
+        asked
     }
 
     /// Throws `error` into the task at its suspension point (or at its next
@@ -123,8 +134,9 @@ impl<T: 'static> JoinHandle<T> {
     }
 
     /// Runs `callback` when the task finishes, with a view of this handle to
-    /// read its [`result`](Self::result); at the next tick if it has already
-    /// finished. Extra arguments are captured by the closure (the seed's
+    /// read its [`result`](Self::result); as the caller's step ends if it has
+    /// already finished. Returns a token for
+    /// [`remove_done_callback`](Self::remove_done_callback). Extra arguments are captured by the closure (the seed's
     /// `functools.partial(add_ingredient, 'honey')`). Callbacks run in the
     /// order added, before a task joining this one resumes.
     ///
@@ -144,10 +156,18 @@ impl<T: 'static> JoinHandle<T> {
     /// assert_eq!(scheduler.run_until_complete(main).unwrap(), "herbal tea");
     /// assert_eq!(*said.borrow(), "Now adding honey to the herbal tea.");
     /// ```
-    pub fn add_done_callback(&self, callback: impl FnOnce(&JoinHandle<T>) + 'static) {
+    pub fn add_done_callback(
+        &self,
+        callback: impl FnOnce(&JoinHandle<T>) + 'static,
+    ) -> DoneCallback {
         let weak = Rc::downgrade(&self.completion);
         let mailbox = self.mailbox.clone();
+        let pending = Rc::new(Cell::new(true));
+        let token = DoneCallback(pending.clone());
         let run: Callback = Box::new(move || {
+            if !pending.replace(false) {
+                return; // removed
+            }
             if let Some(completion) = weak.upgrade() {
                 callback(&JoinHandle {
                     completion,
@@ -161,6 +181,48 @@ impl<T: 'static> JoinHandle<T> {
             self.mailbox.wakes.borrow_mut().push_back(Wake::Run(run));
         } else {
             self.completion.push_callback(run);
+        }
+        token
+    }
+
+    /// Takes back a done callback that has not run yet; `false` if it has
+    /// run or was removed already (asyncio's `remove_done_callback`, which
+    /// finds the callback by identity: here by the token it gave).
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use trampoline::{Coroutine, Scheduler};
+    /// let ran = Rc::new(Cell::new(false));
+    /// let mut scheduler = Scheduler::new().unwrap();
+    /// let task = scheduler.spawn(Coroutine::new(|_co| async { Ok(()) }));
+    /// let r = ran.clone();
+    /// let token = task.add_done_callback(move |_| r.set(true));
+    /// assert!(task.remove_done_callback(&token));
+    /// assert!(!task.remove_done_callback(&token));
+    /// scheduler.run_until_complete(Coroutine::new(move |co| async move { co.join(task).await })).unwrap();
+    /// assert!(!ran.get());
+    /// ```
+    pub fn remove_done_callback(&self, token: &DoneCallback) -> bool {
+        token.0.replace(false)
+    }
+}
+
+/// A done callback added with [`JoinHandle::add_done_callback`], to take it
+/// back with [`JoinHandle::remove_done_callback`]. Holds `true` while the
+/// callback has neither run nor been removed.
+#[derive(Debug, Clone)]
+pub struct DoneCallback(Rc<Cell<bool>>);
+
+impl<T> JoinHandle<T> {
+    /// Another handle on the same task that never reports its error (the
+    /// view done callbacks get): for the toolkit's own bookkeeping.
+    pub(crate) fn view(&self) -> JoinHandle<T> {
+        JoinHandle {
+            completion: self.completion.clone(),
+            returns: PhantomData,
+            mailbox: self.mailbox.clone(),
+            owner: false,
         }
     }
 }

@@ -5,9 +5,16 @@
 //! from the kernel's wait lists, join handles and system calls.
 
 mod combinators;
-mod handle;
+mod current;
+pub(crate) mod handle;
+mod scope;
 mod stream;
 pub mod sync;
 
-pub use combinators::{ReturnWhen, as_completed, gather, gather_outcomes, wait, wait_for};
+pub use combinators::{
+    Awaitable, ReturnWhen, as_completed, gather, gather_outcomes, wait, wait_for,
+};
+pub use current::TaskRef;
+pub use handle::DoneCallback;
+pub use scope::{TaskGroup, shield, timeout};
 pub use stream::{Stream, Yielder};

@@ -234,3 +234,37 @@ fn never_retrieved_reports_the_forgotten_error_once() {
         "{err}"
     );
 }
+
+#[test]
+fn task_group_cancels_the_others_and_reports_the_failure() {
+    let (out, _) = run_example("task_group", &["--virtual"], "");
+    assert_in_order(
+        &out,
+        &[
+            "URL1: done after 1s",
+            "URL3: failed after 2s",
+            "URL2: cancelled",
+            "URL4: cancelled",
+            "the group failed after 2s: 1 error in the task group: URL3 answered 503",
+            "  - URL3 answered 503",
+            "tasks still running: 0",
+        ],
+    );
+}
+
+#[test]
+fn timeouts_cut_a_slow_session_short() {
+    let (out, _) = run_example("timeouts", &["--virtual"], "");
+    assert_in_order(
+        &out,
+        &[
+            "a quick session (fetch takes 2s, budget 5s):",
+            "  save: done at 4s",
+            "  finished in 4s",
+            "a slow session (fetch takes 10s, budget 5s):",
+            "  fetch: interrupted (started at 1s)",
+            "  timed out after 5s",
+        ],
+    );
+    assert!(!out.contains("save: done at 5s"), "{out}");
+}

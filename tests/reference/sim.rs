@@ -13,10 +13,12 @@
 //! an `error never retrieved` report.
 //!
 //! Cancels: `cancel` marks the task and queues a wake request; the loop
-//! carries out wake requests at the start of each tick (a tick gives a turn
-//! to each task that was ready when it began). A parked task (sleeping,
-//! joining) then leaves what it waits on and goes to the back of the ready
-//! queue with the `cancelled` error; a ready task gets it at the start of
+//! carries out wake requests as soon as the canceller's step ends: when it
+//! parks, finishes or uses up its turn, and before it queues anything
+//! itself (`Sleep(0)`, a spawn, waking its joiner), so the cancelled task
+//! runs ahead of the canceller's next step, as in asyncio. A parked task
+//! (sleeping, joining) then leaves what it waits on and goes to the back of
+//! the ready queue with the `cancelled` error; a ready task gets it at the start of
 //! its next turn instead of the value it was to be resumed with, and a frame
 //! not started yet is popped unrun. A `cancelled` error is never reported.
 
@@ -73,6 +75,8 @@ struct Task<'p> {
     /// The outcome kept for the live handle.
     kept: Option<Outcome>,
     handle_alive: bool,
+    /// `cancel` was called on it after it finished: its error was seen.
+    retrieved: bool,
     joiner: Option<usize>,
 }
 
@@ -83,9 +87,10 @@ struct Sim<'p> {
     timers: BTreeSet<(u64, u64, usize)>,
     seq: u64,
     now: u64,
-    /// Wake requests left by `cancel`, carried out at the next tick.
+    /// Wake requests left by `cancel`, carried out as the canceller's step ends.
     wakes: VecDeque<usize>,
-    /// Errors a frame was to be resumed with when a cancel took their place.
+    /// Errors that end silently: a frame was to be resumed with one when a
+    /// cancel took its place, or a `cancel` of its finished task saw it.
     superseded: Vec<String>,
     out: Observed,
 }
@@ -149,6 +154,7 @@ pub fn run_counting(root: &Body) -> (Observed, Vec<String>) {
 
 impl<'p> Sim<'p> {
     fn spawn(&mut self, root: Frame<'p>) -> usize {
+        self.apply_wakes();
         self.tasks.push(Task {
             stack: vec![root],
             finished: false,
@@ -157,6 +163,7 @@ impl<'p> Sim<'p> {
             abandoned: None,
             kept: None,
             handle_alive: true,
+            retrieved: false,
             joiner: None,
         });
         let task = self.tasks.len() - 1;
@@ -179,9 +186,10 @@ impl<'p> Sim<'p> {
         for _ in 0..STEPS_PER_TURN {
             match self.step(task, input) {
                 Some(next) => input = next,
-                None => return,
+                None => return self.apply_wakes(),
             }
         }
+        self.apply_wakes();
         self.ready.push_back((task, input));
     }
 
@@ -298,6 +306,7 @@ impl<'p> Sim<'p> {
         self.out.log.push(Entry::Start(node.id, self.now));
         match &node.op {
             Op::Sleep(0) => {
+                self.apply_wakes();
                 self.ready.push_back((task, Input::Woke));
                 None
             }
@@ -340,6 +349,8 @@ impl<'p> Sim<'p> {
                 if let Some(slot) = pick(&live(handles.iter().map(Option::is_some)), *which) {
                     let target = handles[slot].expect("picked a live handle");
                     let victim = &mut self.tasks[target];
+                    // Cancelling a finished task counts as retrieving its error.
+                    victim.retrieved |= victim.finished;
                     if !victim.finished && !victim.cancel {
                         victim.cancel = true;
                         self.wakes.push_back(target);
@@ -356,7 +367,8 @@ impl<'p> Sim<'p> {
         self.seq += 1;
     }
 
-    /// The wake requests cancels left: a parked task leaves what it waits
+    /// The wake requests cancels left (at a tick's start, and as the
+    /// canceller's step ends): a parked task leaves what it waits
     /// on and is queued with the error; a ready one keeps its mark for its
     /// next turn; a finished one is left alone.
     fn apply_wakes(&mut self) {
@@ -430,6 +442,10 @@ impl<'p> Sim<'p> {
         let dropped = &mut self.tasks[handle];
         dropped.handle_alive = false;
         match dropped.kept.take() {
+            // Seen by a `cancel` after it finished: it ends silently here.
+            Some(Err(message)) if message != CANCELLED && dropped.retrieved => {
+                self.superseded.push(message);
+            }
             Some(Err(message)) if message != CANCELLED => {
                 let id = handle as u64 + 1;
                 self.out
@@ -445,6 +461,8 @@ impl<'p> Sim<'p> {
         self.out.finished.push((id, outcome.clone().err()));
         let finished = &mut self.tasks[task];
         finished.finished = true;
+        self.apply_wakes();
+        let finished = &mut self.tasks[task];
         if let Some(joiner) = finished.joiner.take() {
             self.tasks[joiner].parked = None;
             self.ready.push_back((joiner, Input::Value(outcome)));
