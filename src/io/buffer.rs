@@ -7,6 +7,10 @@
 //! search for `\n` has looked: a line that arrives a byte at a time is
 //! searched once, not once per byte (which was quadratic: a 1 MiB line in
 //! 100-byte reads looked at 5 GB).
+//!
+//! A socket's lines are cut here, not by `LineSplitter` (stdin's), because
+//! `read_exact_from` and `read_some_from` (an HTTP body) need the bytes that
+//! came after a line.
 
 use std::io;
 

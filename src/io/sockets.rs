@@ -9,20 +9,34 @@
 //! (connect, write all), so two tasks sharing a connection may read and write
 //! it at once, but two readers get an error instead of a lost wake-up.
 //!
-//! No client can hold the loop or its memory (issue 14):
-//! - An operation makes at most one `read(2)` (16 KiB) per attempt, and all
-//!   sockets together at most 256 KiB per round of the loop. A read that got
-//!   bytes but no line has not seen `WouldBlock`, so edge-triggered mio will
-//!   not say again: the socket goes on the `backlog`, retried next round,
-//!   and meanwhile the loop runs timers and other tasks.
-//! - All sockets' buffered input together stays under 64 MiB: past it the
-//!   biggest unfinished line is dropped and its reader gets an error.
+//! Handles are `Rc` tickets carrying the socket's generation, so a stale one
+//! gets "the socket was closed", never another connection's bytes. `close`
+//! closes the socket at once and wakes its waiter with `ConnectionAborted`
+//! (how `tcp_server` stops its accept loop). Streams get `TCP_NODELAY` (as
+//! asyncio does), so a reply in two writes is not held back by Nagle.
+//!
+//! No client can hold the loop or its memory (issue 14; design.md lists the
+//! numbers with the crate's other limits):
+//! - An operation makes at most one `read(2)` (16 KiB, into one scratch
+//!   buffer) per attempt, and all sockets together at most 256 KiB per round
+//!   of the loop. A read that got bytes but no line has not seen
+//!   `WouldBlock`, so edge-triggered mio will not say again: the socket goes
+//!   on the `backlog`, retried next round, and the loop polls again without
+//!   sleeping (`Source::has_backlog`; stdin's is `has_more`), running timers
+//!   and other tasks meanwhile. The budget lives here, in the IO layer, not
+//!   in the kernel.
+//! - All sockets' buffered input together stays under 64 MiB (`INPUT_CAP`):
+//!   past it the biggest unfinished line is dropped and its reader gets an
+//!   error. That is fair to small requests, where stopping reads
+//!   (backpressure) could leave every socket stuck on an unfinished line.
 //! - A socket whose last handle is dropped (its task ended, however) is
-//!   closed at the start of the next tick, before the loop sleeps.
+//!   closed at the start of the next tick, before the loop sleeps, so a
+//!   session whose task failed closes at once, however quiet the server.
 //! - A connection may have an idle timeout: a sweep, due only while one
 //!   has (the table's `next_deadline` tells the loop when), fails a read or
 //!   a write that waited that long without a byte going its way
-//!   (`sockets/settings.rs`).
+//!   (`sockets/settings.rs`). It runs every quarter of the shortest timeout,
+//!   at most every second, so a timeout fires within 1.25× its time.
 
 use std::cell::RefCell;
 use std::io::{self, ErrorKind as IoKind, Read, Write};

@@ -13,10 +13,58 @@
 //! | `message.rs` | [`Request`] and [`Response`], and how a response is written |
 //! | `client.rs` | the other direction, with a size limit and a timeout |
 //!
-//! Limits chosen on purpose (design.md says why): a request head of at most
-//! [`MAX_HEAD`] bytes and [`MAX_HEADERS`] headers, a body of at most
-//! [`DEFAULT_MAX_BODY`] unless [`Server::max_body`] says otherwise, a
-//! complete head within [`HEAD_TIMEOUT`].
+//! `httparse` is zero-copy and says `Partial` until a head is complete, so a
+//! connection keeps its own buffer (`wire.rs`) and fills it with
+//! `co.read_some_from`: "what has arrived, up to N bytes". A whole request
+//! usually arrives in one `read(2)`, so a keep-alive request costs one read,
+//! one parse and one `write_all`.
+//!
+//! - A streamed response ([`Response::streamed`]) is a toolkit `Stream` of
+//!   chunks whose generator runs on the connection task's own stack; each
+//!   chunk is written before the next is made, so a big answer never sits
+//!   whole in memory, and a slow reader parks the task on the socket (the
+//!   kernel's send buffer is full) while other connections are served. A
+//!   handler that makes chunks faster than they can be sent gives the loop
+//!   its turn with `sleep(0)` (the HTTP charfinder does, every 256 rows).
+//! - The 408 is one watchdog task per connection, asleep until the head
+//!   deadline, instead of a `wait_for` (a task) per read. It knows whether a
+//!   byte of the head has come: an idle keep-alive connection is closed
+//!   without a word, a half-sent head gets `408 Request Timeout` first.
+//! - A protocol error ([`HttpError`]) is the client's fault and answered with
+//!   its status; a socket error ends the connection's task quietly. Either
+//!   way the task returns `Ok`, so nothing is reported as never retrieved,
+//!   and the accept loop goes on.
+//!
+//! # Limits
+//!
+//! Chosen on purpose (design.md lists them with the crate's other limits):
+//!
+//! - A request head is at most [`MAX_HEAD`] (16 KiB) and [`MAX_HEADERS`]
+//!   (64) headers: more is `431`. Checked on every read, so a head that
+//!   never ends costs 16 KiB plus one read, not more. The client holds a
+//!   response head to the same limits.
+//! - A request body is at most [`DEFAULT_MAX_BODY`] (1 MiB) unless
+//!   [`Server::max_body`] says otherwise: more is `413`, refused before
+//!   reading when a `Content-Length` announces it, and as soon as the sum
+//!   passes the limit for chunks.
+//! - A complete head within [`HEAD_TIMEOUT`] (10 s) of the server starting to
+//!   wait for it ([`Server::head_timeout`]), else `408`. The body has no
+//!   deadline of its own: the limit bounds its size, not its pace.
+//! - Malformed requests are `400`: what `httparse` refuses, a bad or
+//!   conflicting `Content-Length`, both `Content-Length` and
+//!   `Transfer-Encoding`, a transfer coding other than `chunked` (the classic
+//!   request-smuggling openings). Every error status closes the connection.
+//! - The client: one connection per request (`Connection: close`), a body of
+//!   at most [`DEFAULT_MAX_RESPONSE`] (64 MiB, [`Client::max_body`]) however
+//!   it is framed (an announced `Content-Length: 2^64-1` is refused before a
+//!   byte is read), and [`DEFAULT_TIMEOUT`] (30 s, [`Client::timeout`]) for
+//!   the whole exchange, through the toolkit's `wait_for`. URLs are
+//!   `http://IP:PORT/path` or `localhost`: no DNS (it would block the loop),
+//!   no TLS, no connection pool.
+//! - Not done: `HEAD` is a method like any other (405 unless a route takes
+//!   it); no compression, no `Range`, no HTTP/2, no pipelined responses
+//!   written before earlier ones (pipelined requests are answered in order,
+//!   one at a time).
 //!
 //! ```
 //! use trampoline::http::{Client, Response, Router, Server};

@@ -20,8 +20,12 @@
 //! snapshots, and a snapshot is a walk over the tasks, as `ps` is. Its
 //! buffers are bounded ([`board`]'s), and it never waits for the web side:
 //! a browser that reads slowly costs the web thread a parked task, not the
-//! loop a wait. A fast computation is seen as a sampled stack; slow motion
-//! ([`Pace`](crate::Pace)) is how to see every push and pop.
+//! loop a wait; one that goes away ends its task at the next write (a
+//! heartbeat goes out at least every 250 ms), which frees its connection. A
+//! fast computation is seen as a sampled stack; slow motion
+//! ([`Pace`](crate::Pace)) is how to see every push and pop. The sampler and
+//! the inbox are hidden from the page; spawned first, they take task ids 1
+//! and 2.
 //!
 //! The JSON of `/events` is described in design.md ("The live view").
 
