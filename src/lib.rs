@@ -214,7 +214,8 @@ pub use kernel::{LoopEvent, Observer, TaskId, TaskState, capture_reports};
 pub use observe::ps::{TaskInfo, ps_table};
 pub use toolkit::sync;
 pub use toolkit::sync::{
-    BoundedSemaphore, Condition, Event, Lock, LockGuard, Permit, Queue, QueueError, Semaphore,
+    Barrier, BoundedSemaphore, Condition, Event, Lock, LockGuard, Permit, Queue, QueueError,
+    Semaphore,
 };
 pub use toolkit::{
     Awaitable, DoneCallback, ReturnWhen, Stream, TaskGroup, TaskRef, Yielder, as_completed, gather,

@@ -7,16 +7,21 @@
 //! Not ported: the `repr` tests (our Debug says `Lock[locked, waiters:1]`,
 //! checked in `lock_debug`), `test_lock`/`test_lock_by_with_statement`/
 //! `test_semaphore` (awaiting the object itself is a Python TypeError), the
-//! loop-parameter and ambiguous-loop tests (there is one loop), and
-//! `BarrierTests` (no `Barrier` yet).
+//! loop-parameter and ambiguous-loop tests (there is one loop), and the
+//! `BarrierTests` about the draining state (ours has none: a round ends the
+//! moment its last party arrives): `test_repr`, `test_draining_state`,
+//! `test_blocking_tasks_while_draining`, the `*_half_draining*` ones,
+//! `test_reset_barrier_while_tasks_waiting_and_waiting_again`,
+//! `test_reset_barrier_while_tasks_draining` and
+//! `test_abort_barrier_when_exception_then_resetting`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use trampoline::sync::Event;
 use trampoline::{
-    BoundedSemaphore, Condition, Coroutine, ErrorKind, JoinHandle, Lock, Semaphore, gather,
-    gather_outcomes, wait_for,
+    Barrier, BoundedSemaphore, Condition, Coroutine, ErrorKind, JoinHandle, Lock, Semaphore,
+    gather, gather_outcomes, wait_for,
 };
 
 use super::common::{ms, run, secs, yield_now};
@@ -799,4 +804,226 @@ fn test_acquire_fifo_order_3() {
         Ok(result.borrow().clone())
     });
     assert_eq!(run(main).unwrap(), [2, 3]);
+}
+
+// BarrierTests (N = 5)
+
+const N: usize = 5;
+
+fn broken(error: &trampoline::Error) -> bool {
+    error.to_string() == trampoline::sync::BROKEN_BARRIER
+}
+
+#[test]
+#[should_panic(expected = "a barrier needs at least one party")]
+fn test_barrier_parties() {
+    let _ = Barrier::new(0);
+}
+
+#[test]
+fn barrier_test_context_manager() {
+    let barrier = Barrier::new(3);
+    let mut results = run(gather((0..3).map(|_| barrier.wait()).collect())).unwrap();
+    results.sort();
+    assert_eq!(results, [0, 1, 2]);
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_filling_one_task() {
+    let barrier = Barrier::new(1);
+    assert_eq!(run(barrier.wait()).unwrap(), 0);
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_filling_one_task_twice() {
+    let main = Coroutine::new(|co| async move {
+        let barrier = Barrier::new(1);
+        let t1 = co.spawn(barrier.wait()).await?;
+        yield_now(&co).await?;
+        assert_eq!(barrier.n_waiting(), 0);
+        let t2 = co.spawn(barrier.wait()).await?;
+        yield_now(&co).await?;
+        assert_eq!(t1.result()?, t2.result()?);
+        assert_eq!(t1.is_finished(), t2.is_finished());
+        Ok((barrier.n_waiting(), barrier.broken()))
+    });
+    assert_eq!(run(main).unwrap(), (0, false));
+}
+
+#[test]
+fn test_filling_task_by_task() {
+    let main = Coroutine::new(|co| async move {
+        let barrier = Barrier::new(3);
+        let t1 = co.spawn(barrier.wait()).await?;
+        yield_now(&co).await?;
+        assert_eq!(barrier.n_waiting(), 1);
+        assert!(format!("{barrier:?}").contains("filling"));
+        let t2 = co.spawn(barrier.wait()).await?;
+        yield_now(&co).await?;
+        assert_eq!(barrier.n_waiting(), 2);
+        let t3 = co.spawn(barrier.wait()).await?;
+        yield_now(&co).await?;
+        co.call(trampoline::wait(
+            vec![t1, t2, t3],
+            trampoline::ReturnWhen::AllCompleted,
+            None,
+        ))
+        .await?;
+        Ok((barrier.n_waiting(), barrier.broken()))
+    });
+    assert_eq!(run(main).unwrap(), (0, false));
+}
+
+#[test]
+fn test_filling_tasks_wait_twice() {
+    let barrier = Barrier::new(N);
+    let results = Rc::new(RefCell::new(Vec::new()));
+    let coro = || {
+        let (barrier, results) = (barrier.clone(), results.clone());
+        Coroutine::new(move |co| async move {
+            co.call(barrier.wait()).await?;
+            results.borrow_mut().push(true);
+            co.call(barrier.wait()).await?;
+            results.borrow_mut().push(false);
+            Ok(())
+        })
+    };
+    run(gather((0..N).map(|_| coro()).collect())).unwrap();
+    let results = results.borrow();
+    assert_eq!(results.len(), N * 2);
+    assert_eq!(results.iter().filter(|r| **r).count(), N);
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_filling_tasks_check_return_value() {
+    let barrier = Barrier::new(N);
+    let coro = || {
+        let barrier = barrier.clone();
+        Coroutine::new(move |co| async move {
+            co.call(barrier.wait()).await?;
+            co.call(barrier.wait()).await
+        })
+    };
+    let mut res = run(gather((0..N).map(|_| coro()).collect())).unwrap();
+    res.sort();
+    assert_eq!(res, (0..N).collect::<Vec<_>>());
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_filling_tasks_cancel_one() {
+    let main = Coroutine::new(|co| async move {
+        let barrier = Barrier::new(3);
+        let results = Rc::new(Cell::new(0));
+        let coro = || {
+            let (barrier, results) = (barrier.clone(), results.clone());
+            Coroutine::new(move |co| async move {
+                co.call(barrier.wait()).await?;
+                results.set(results.get() + 1);
+                Ok(())
+            })
+        };
+        let t1 = co.spawn(coro()).await?;
+        yield_now(&co).await?;
+        assert_eq!(barrier.n_waiting(), 1);
+        let t2 = co.spawn(coro()).await?;
+        yield_now(&co).await?;
+        assert_eq!(barrier.n_waiting(), 2);
+        t1.cancel();
+        yield_now(&co).await?;
+        assert_eq!(barrier.n_waiting(), 1);
+        assert!(co.join(t1).await.unwrap_err().is_cancelled());
+        let t3 = co.spawn(coro()).await?;
+        yield_now(&co).await?;
+        assert_eq!(barrier.n_waiting(), 2);
+        let t4 = co.spawn(coro()).await?;
+        co.call(gather(vec![t2, t3, t4])).await?;
+        Ok((results.get(), barrier.n_waiting(), barrier.broken()))
+    });
+    assert_eq!(run(main).unwrap(), (3, 0, false));
+}
+
+#[test]
+fn test_reset_barrier() {
+    let barrier = Barrier::new(1);
+    barrier.reset();
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_reset_barrier_while_tasks_waiting() {
+    let main = Coroutine::new(|co| async move {
+        let barrier = Barrier::new(N);
+        let results = Rc::new(Cell::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..N - 1 {
+            let (barrier, results) = (barrier.clone(), results.clone());
+            tasks.push(
+                co.spawn(Coroutine::new(move |co| async move {
+                    if let Err(e) = co.call(barrier.wait()).await {
+                        assert!(broken(&e));
+                        results.set(results.get() + 1);
+                    }
+                    Ok(())
+                }))
+                .await?,
+            );
+        }
+        yield_now(&co).await?;
+        barrier.reset();
+        co.call(gather(tasks)).await?;
+        Ok((results.get(), barrier.n_waiting(), barrier.broken()))
+    });
+    assert_eq!(run(main).unwrap(), (N - 1, 0, false));
+}
+
+#[test]
+fn test_abort_barrier() {
+    let barrier = Barrier::new(1);
+    barrier.abort();
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(barrier.broken());
+}
+
+#[test]
+fn test_abort_barrier_when_exception() {
+    let barrier = Barrier::new(N);
+    let (results1, results2) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let coro = || {
+        let (barrier, r1, r2) = (barrier.clone(), results1.clone(), results2.clone());
+        Coroutine::new(move |co| async move {
+            let i = match co.call(barrier.wait()).await {
+                Ok(i) => i,
+                Err(e) if broken(&e) => {
+                    r2.set(r2.get() + 1);
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
+            if i == N / 2 {
+                // raise RuntimeError ... except RuntimeError: abort()
+                barrier.abort();
+                return Ok(());
+            }
+            match co.call(barrier.wait()).await {
+                Ok(_) => r1.set(r1.get() + 1),
+                Err(e) if broken(&e) => r2.set(r2.get() + 1),
+                Err(e) => return Err(e),
+            }
+            Ok(())
+        })
+    };
+    run(gather((0..N).map(|_| coro()).collect())).unwrap();
+    assert!(barrier.broken());
+    assert_eq!(results1.get(), 0);
+    assert_eq!(results2.get(), N - 1);
+    assert_eq!(barrier.n_waiting(), 0);
 }

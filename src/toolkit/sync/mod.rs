@@ -1,6 +1,6 @@
 //! Synchronisation between tasks: [`Queue`] (`queue.rs`), [`Semaphore`] and
 //! [`BoundedSemaphore`], [`Event`] (this one is `trampoline::sync::Event`),
-//! [`Lock`] and [`Condition`] (`lock.rs`).
+//! [`Lock`] and [`Condition`] (`lock.rs`), [`Barrier`] (`barrier.rs`).
 //! All are plain data plus wait lists (`waitlist.rs`). The `_nowait`
 //! and `release`/`set` sides are plain methods usable from anywhere (a
 //! callback, another task, before the loop runs); the waiting sides are
@@ -16,9 +16,11 @@ use std::rc::Rc;
 use crate::kernel::WaitList;
 use crate::kernel::{Co, Coroutine, Error};
 
+mod barrier;
 mod lock;
 mod queue;
 
+pub use barrier::{BROKEN_BARRIER, Barrier};
 pub use lock::{Condition, Lock, LockGuard};
 pub use queue::{Queue, QueueError};
 
