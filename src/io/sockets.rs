@@ -349,83 +349,57 @@ impl Sockets {
 
     /// The next line: from the buffer, or after at most one `read(2)`.
     fn read_line(&mut self, key: usize) -> io::Result<Option<Resume>> {
-        let mut has_read = false;
-        loop {
-            let socket = &mut self.table[key];
-            if let Some(error) = socket.input.take_eviction(INPUT_CAP) {
-                return Err(error);
-            }
-            let before = socket.input.footprint();
-            let line = socket.input.take_line(socket.eof);
-            self.buffered = self.buffered + self.table[key].input.footprint() - before;
-            if let Some(line) = line {
-                return Ok(Some(match line {
-                    Ok(line) => Resume::Line(Some(Box::new(line))),
-                    Err(error) => Resume::Failed(error.into()),
-                }));
-            }
-            if self.table[key].eof {
-                return Ok(Some(Resume::Line(None)));
-            }
-            if has_read {
-                self.backlog.push(key);
-                return Ok(None);
-            }
-            if !self.fill(key)? {
-                return Ok(None);
-            }
-            has_read = true;
-        }
+        self.read_with(key, |socket| match socket.input.take_line(socket.eof) {
+            Some(Ok(line)) => Some(Ok(Resume::Line(Some(Box::new(line))))),
+            Some(Err(error)) => Some(Ok(Resume::Failed(error.into()))),
+            None if socket.eof => Some(Ok(Resume::Line(None))),
+            None => None,
+        })
     }
 
     /// Exactly `n` bytes: from the buffer, or after at most one `read(2)`.
     fn read_exact(&mut self, key: usize, n: usize) -> io::Result<Option<Resume>> {
-        let mut has_read = false;
-        loop {
-            let socket = &mut self.table[key];
-            if let Some(error) = socket.input.take_eviction(INPUT_CAP) {
-                return Err(error);
+        self.read_with(key, |socket| match socket.input.take_exact(n) {
+            Some(bytes) => Some(Ok(Resume::Returned(Value::new(bytes)))),
+            None if socket.eof => {
+                let short = n - socket.input.len();
+                let message = format!("the peer closed the connection {short} bytes short");
+                Some(Err(io::Error::new(IoKind::UnexpectedEof, message)))
             }
-            let before = socket.input.footprint();
-            let bytes = socket.input.take_exact(n);
-            self.buffered = self.buffered + self.table[key].input.footprint() - before;
-            if let Some(bytes) = bytes {
-                return Ok(Some(Resume::Returned(Value::new(bytes))));
-            }
-            let socket = &self.table[key];
-            if socket.eof {
-                let message = format!(
-                    "the peer closed the connection {} bytes short",
-                    n - socket.input.len()
-                );
-                return Err(io::Error::new(IoKind::UnexpectedEof, message));
-            }
-            if has_read {
-                self.backlog.push(key);
-                return Ok(None);
-            }
-            if !self.fill(key)? {
-                return Ok(None);
-            }
-            has_read = true;
-        }
+            None => None,
+        })
     }
 
     /// What is buffered, up to `max` bytes, else one `read(2)` first (the
     /// HTTP layer's read: it parses whatever has come). An empty `Vec` at
     /// the end of the stream.
     fn read_some(&mut self, key: usize, max: usize) -> io::Result<Option<Resume>> {
+        self.read_with(key, |socket| {
+            (socket.input.len() > 0 || socket.eof)
+                .then(|| Ok(Resume::Returned(Value::new(socket.input.take_some(max)))))
+        })
+    }
+
+    /// The readers' one loop: `take` answers from the buffer (or at the end
+    /// of the stream) when it can; else at most one `read(2)` per attempt,
+    /// and a socket that read without seeing `WouldBlock` waits on the
+    /// backlog for the next round (edge-triggered: no new event would come).
+    fn read_with(
+        &mut self,
+        key: usize,
+        mut take: impl FnMut(&mut Socket) -> Option<io::Result<Resume>>,
+    ) -> io::Result<Option<Resume>> {
         let mut has_read = false;
         loop {
             let socket = &mut self.table[key];
             if let Some(error) = socket.input.take_eviction(INPUT_CAP) {
                 return Err(error);
             }
-            if socket.input.len() > 0 || socket.eof {
-                let before = socket.input.footprint();
-                let bytes = socket.input.take_some(max);
-                self.buffered = self.buffered + self.table[key].input.footprint() - before;
-                return Ok(Some(Resume::Returned(Value::new(bytes))));
+            let before = socket.input.footprint();
+            let answer = take(socket);
+            self.buffered = self.buffered + self.table[key].input.footprint() - before;
+            if let Some(answer) = answer {
+                return answer.map(Some);
             }
             if has_read {
                 self.backlog.push(key);
