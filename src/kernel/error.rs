@@ -48,6 +48,10 @@ pub enum ErrorKind {
     /// The task was cancelled while suspended here.
     #[error("cancelled")]
     Cancelled,
+    /// The task was cancelled with a message (`JoinHandle::cancel_with`,
+    /// asyncio's `task.cancel(msg)`).
+    #[error("cancelled: {0}")]
+    CancelledWith(String),
     /// A task's result was asked for before the task finished (asyncio's
     /// `InvalidStateError`).
     #[error("result is not ready")]
@@ -83,6 +87,17 @@ impl Error {
         ErrorKind::Cancelled.into()
     }
 
+    /// The error cancellation throws, with a message for whoever catches it.
+    ///
+    /// ```
+    /// let e = trampoline::Error::cancelled_with("shutting down");
+    /// assert!(e.is_cancelled());
+    /// assert_eq!(e.to_string(), "cancelled: shutting down");
+    /// ```
+    pub fn cancelled_with(message: impl Into<String>) -> Self {
+        ErrorKind::CancelledWith(message.into()).into()
+    }
+
     /// What went wrong.
     ///
     /// ```
@@ -99,7 +114,10 @@ impl Error {
     /// assert!(!trampoline::Error::msg("x").is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.inner.kind, ErrorKind::Cancelled)
+        matches!(
+            self.inner.kind,
+            ErrorKind::Cancelled | ErrorKind::CancelledWith(_)
+        )
     }
 
     /// The frames this error was thrown through, innermost first (the frame

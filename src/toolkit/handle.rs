@@ -31,11 +31,39 @@ impl<T: 'static> JoinHandle<T> {
     /// assert_eq!(scheduler.clock().now(), Duration::from_secs(1));
     /// ```
     pub fn cancel(&self) -> bool {
+        self.cancel_by(Error::cancelled())
+    }
+
+    /// Cancels the task with a message, which the task (or whoever joins it)
+    /// reads in the error: asyncio's `task.cancel(msg)`. As [`cancel`](Self::cancel)
+    /// otherwise.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use trampoline::{Clock, Coroutine, Scheduler};
+    ///
+    /// let main = Coroutine::new(|co| async move {
+    ///     let nap = co.spawn(Coroutine::new(|co| async move {
+    ///         co.sleep(Duration::from_secs(3600)).await
+    ///     })).await?;
+    ///     co.sleep(Duration::from_secs(1)).await?;
+    ///     nap.cancel_with("time to go");
+    ///     let error = co.join(nap).await.unwrap_err();
+    ///     Ok((error.is_cancelled(), error.to_string()))
+    /// });
+    /// let mut scheduler = Scheduler::with_clock(Clock::virtual_at_zero()).unwrap();
+    /// assert_eq!(scheduler.run_until_complete(main).unwrap(), (true, "cancelled: time to go".to_string()));
+    /// ```
+    pub fn cancel_with(&self, message: impl Into<String>) -> bool {
+        self.cancel_by(Error::cancelled_with(message))
+    }
+
+    fn cancel_by(&self, error: Error) -> bool {
         if self.completion.is_finished() {
             // asyncio: cancelling a finished task counts as looking at its error.
             self.completion.retrieved.set(true);
         }
-        let asked = self.throw(Error::cancelled());
+        let asked = self.throw(error);
         if asked {
             let cancels = &self.completion.cancels;
             cancels.set(cancels.get() + 1);
@@ -256,6 +284,7 @@ pub(crate) fn copy_error(error: &Error) -> Error {
     let kind = match error.kind() {
         ErrorKind::Message(m) => ErrorKind::Message(m.clone()),
         ErrorKind::Cancelled => ErrorKind::Cancelled,
+        ErrorKind::CancelledWith(m) => ErrorKind::CancelledWith(m.clone()),
         ErrorKind::NotReady => ErrorKind::NotReady,
         ErrorKind::TimedOut => ErrorKind::TimedOut,
         ErrorKind::Panicked(m) => ErrorKind::Panicked(m.clone()),

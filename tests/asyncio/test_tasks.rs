@@ -488,3 +488,36 @@ fn test_gather_cancels_the_others_on_failure() {
     });
     assert_eq!(run(main).unwrap(), ("bad".to_string(), secs(1), 1));
 }
+
+// CPython's `test_cancel_with_message_then_future_result`: the message given
+// to `cancel(msg)` reaches whoever awaits the task, in its CancelledError.
+#[test]
+fn test_cancel_with_message_then_future_result() {
+    let main = Coroutine::new(|co| async move {
+        let t = co.spawn(after(secs(10), 12)).await?;
+        yield_now(&co).await?;
+        assert!(t.cancel_with("my message"));
+        let error = co.join(t).await.unwrap_err();
+        Ok((error.is_cancelled(), error.to_string()))
+    });
+    assert_eq!(
+        run(main).unwrap(),
+        (true, "cancelled: my message".to_string())
+    );
+}
+
+// CPython's `test_cancel_with_message_before_starting_task`: a task
+// cancelled before it ever ran ends cancelled, with the message.
+#[test]
+fn test_cancel_with_message_before_starting_task() {
+    let main = Coroutine::new(|co| async move {
+        let t = co.spawn(after(secs(10), 12)).await?;
+        assert!(t.cancel_with("my message"));
+        let error = co.join(t).await.unwrap_err();
+        Ok((error.is_cancelled(), error.to_string(), co.now().await?))
+    });
+    assert_eq!(
+        run(main).unwrap(),
+        (true, "cancelled: my message".to_string(), Duration::ZERO)
+    );
+}
