@@ -9,34 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::examples::start;
 
-/// Whether chromium, its driver and selenium are all here.
-fn browser_ready() -> bool {
-    let found = |program: &str| {
-        Command::new(program)
-            .arg("--version")
-            .output()
-            .is_ok_and(|out| out.status.success())
-    };
-    let selenium = Command::new("python3")
-        .args(["-c", "import selenium"])
-        .status()
-        .is_ok_and(|status| status.success());
-    found("chromium") && found("chromedriver") && selenium
-}
-
 #[test]
 fn chromium_finds_the_cat_through_the_form() {
-    if !browser_ready() {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let _ = Command::new("bash")
-            .arg(format!("{root}/.ci/install-browser"))
-            .status();
-    }
-    if !browser_ready() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: the browser test needs chromium, chromium-driver and \
-             selenium, and .ci/install-browser could not install them !!!!!!!!\n"
-        );
+    if !crate::support::browser(env!("CARGO_MANIFEST_DIR")) {
         return;
     }
     let (_server, addr) = start("http_charfinder", &[]);

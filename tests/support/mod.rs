@@ -425,3 +425,37 @@ impl Write for SharedBuf {
         Ok(())
     }
 }
+
+/// Whether chromium, its driver and selenium are all here.
+fn browser_ready() -> bool {
+    let found = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    let selenium = Command::new("python3")
+        .args(["-c", "import selenium"])
+        .status()
+        .is_ok_and(|status| status.success());
+    found("chromium") && found("chromedriver") && selenium
+}
+
+/// Whether a browser test can run: chromium, its driver and selenium are
+/// here, or `.ci/install-browser` (under `repo`, the repository's root)
+/// installed them. `false` is said loudly on stderr: the test then skips.
+pub fn browser(repo: &str) -> bool {
+    if !browser_ready() {
+        let _ = Command::new("bash")
+            .arg(format!("{repo}/.ci/install-browser"))
+            .status();
+    }
+    let ready = browser_ready();
+    if !ready {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: the browser test needs chromium, chromium-driver and \
+             selenium, and .ci/install-browser could not install them !!!!!!!!\n"
+        );
+    }
+    ready
+}

@@ -255,21 +255,6 @@ fn a_blocked_loop_is_seen_and_named_while_the_page_answers() {
     );
 }
 
-/// Whether chromium, its driver and selenium are all here.
-fn browser_ready() -> bool {
-    let found = |program: &str| {
-        Command::new(program)
-            .arg("--version")
-            .output()
-            .is_ok_and(|out| out.status.success())
-    };
-    let selenium = Command::new("python3")
-        .args(["-c", "import selenium"])
-        .status()
-        .is_ok_and(|status| status.success());
-    found("chromium") && found("chromedriver") && selenium
-}
-
 /// Headless Chromium types `6` into the page's input box and sees a
 /// `compute(6)` column with `fib(…)` boxes, then `fib(6) = 8` in the output
 /// panel (`live_browser.py`). `.ci/install-browser` installs what it needs;
@@ -278,17 +263,7 @@ fn browser_ready() -> bool {
 /// screenshot.
 #[test]
 fn chromium_watches_fib_6_in_slow_motion() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    if !browser_ready() {
-        let _ = Command::new("bash")
-            .arg(format!("{root}/.ci/install-browser"))
-            .status();
-    }
-    if !browser_ready() {
-        eprintln!(
-            "\n!!!!!!!! SKIPPED: the browser test needs chromium, chromium-driver and \
-             selenium, and .ci/install-browser could not install them !!!!!!!!\n"
-        );
+    if !crate::support::browser(concat!(env!("CARGO_MANIFEST_DIR"), "/..")) {
         return;
     }
     let (_demo, addr, _stderr) = start_live(&["--interval", "1", "--pace", "20"]);
