@@ -23,8 +23,10 @@
 //!   `WouldBlock`, so edge-triggered mio will not say again: the socket goes
 //!   on the `backlog`, retried next round, and the loop polls again without
 //!   sleeping (`Source::has_backlog`; stdin's is `has_more`), running timers
-//!   and other tasks meanwhile. The budget lives here, in the IO layer, not
-//!   in the kernel.
+//!   and other tasks meanwhile. A read that came back short emptied the
+//!   kernel's buffer: the socket is not read again until mio reports it, so
+//!   a request costs one `read(2)`, not a second one that says `WouldBlock`.
+//!   The budget lives here, in the IO layer, not in the kernel.
 //! - All sockets' buffered input together stays under 64 MiB (`INPUT_CAP`):
 //!   past it the biggest unfinished line is dropped and its reader gets an
 //!   error. That is fair to small requests, where stopping reads
@@ -97,6 +99,10 @@ struct Socket {
     output: Vec<u8>,
     /// The peer closed its side: no more input will come.
     eof: bool,
+    /// The last `read(2)` came back short (or would block) and no readiness
+    /// event came since: the kernel's buffer is empty, so a read would only
+    /// say `WouldBlock`. Edge-triggered mio reports the next byte that comes.
+    drained: bool,
     /// A read waiting this long with no byte from the peer fails.
     idle_timeout: Option<Duration>,
     /// When a byte last came.
@@ -305,6 +311,7 @@ impl Sockets {
             input: InputBuffer::new(DEFAULT_LINE_LIMIT),
             output: Vec::new(),
             eof: false,
+            drained: false,
             idle_timeout: None,
             last_input: self.now,
             last_output: self.now,
@@ -402,7 +409,9 @@ impl Sockets {
                 return answer.map(Some);
             }
             if has_read {
-                self.backlog.push(key);
+                if !self.table[key].drained {
+                    self.backlog.push(key);
+                }
                 return Ok(None);
             }
             if !self.fill(key)? {
@@ -414,8 +423,14 @@ impl Sockets {
 
     /// One `read(2)` into the socket's input: `Ok(false)` when it would
     /// block, or when this round's budget is spent (the socket then waits on
-    /// the backlog for the next round).
+    /// the backlog for the next round). After a short read no call is made
+    /// until mio reports the socket again (tokio and libuv do the same): a
+    /// request then costs one `read(2)` and one `write(2)`, not a second
+    /// read that says `WouldBlock`.
     fn fill(&mut self, key: usize) -> io::Result<bool> {
+        if self.table[key].drained {
+            return Ok(false);
+        }
         if self.bytes_left == 0 {
             self.backlog.push(key);
             return Ok(false);
@@ -432,10 +447,14 @@ impl Sockets {
             match stream.read(chunk) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == IoKind::Interrupted => {}
-                Err(e) if e.kind() == IoKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == IoKind::WouldBlock => {
+                    socket.drained = true;
+                    return Ok(false);
+                }
                 Err(e) => return Err(e),
             }
         };
+        socket.drained = n < chunk.len();
         if n == 0 {
             socket.eof = true;
             return Ok(true);
@@ -541,6 +560,9 @@ impl Sockets {
 impl Source for Sockets {
     fn ready(&mut self, sub: usize) {
         self.close_dropped();
+        if let Some(socket) = self.table.get_mut(sub) {
+            socket.drained = false;
+        }
         self.retry(sub);
     }
 
