@@ -192,8 +192,7 @@
 //! `design.md` in the repository has the codemap file by file, the
 //! invariants, the cost model and the limits chosen on purpose.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
-#![warn(clippy::undocumented_unsafe_blocks)]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod event_loop;
 mod fib;

@@ -146,7 +146,7 @@ impl Co {
     ///
     /// genawaiter stores the command at once, so this is only called inside
     /// the `async fn`s of `Co`, which run when awaited. The future is
-    /// genawaiter's own (checked, see `frame/block.rs`): no `async` layer of
+    /// genawaiter's own (checked, see the `oneblock` crate): no `async` layer of
     /// ours in between.
     #[inline]
     pub(crate) fn yield_(&self, command: Command) -> impl Future<Output = Resume> + '_ {

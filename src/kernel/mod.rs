@@ -39,14 +39,13 @@
 //!
 //! # Size
 //!
-//! 1,852 code lines (comments, blank lines and tests not counted), of which
-//! `frame/block.rs` is 171; the core step, `run_turn` and `interpret`, is 36
-//! lines. `cargo test --test architecture -- --nocapture` prints them file by
+//! 1,693 code lines (comments, blank lines and tests not counted); the core
+//! step, `run_turn` and `interpret`, is 36 lines. `cargo test --test architecture -- --nocapture` prints them file by
 //! file, and fails if the kernel grows or imports anything outside itself.
 //!
-//! Skip `frame/block.rs` on a first reading: it keeps a generator in one heap
-//! block for speed, the crate's only `unsafe`, fenced behind `frame/mod.rs`'s
-//! safe face. A frame behaves exactly like a boxed `genawaiter::rc::Gen`,
+//! The one-block generator behind `frame/mod.rs`'s safe face is not here:
+//! it is the workspace's `oneblock` crate, the project's only `unsafe`, kept
+//! apart for speed; skip it on a first reading. A frame behaves exactly like a boxed `genawaiter::rc::Gen`,
 //! which is what the guided tour (`examples/tour/`) uses.
 
 mod clock;

@@ -1,6 +1,6 @@
 //! One heap allocation per coroutine: a block holding its label, genawaiter's
 //! airlock and the body's future, behind a one-word pointer
-//! (`src/kernel/frame/block.rs`). Counted with an
+//! (`oneblock/src/lib.rs`). Counted with an
 //! instrumented global allocator, so a change that adds an allocation to the
 //! hot path (a boxed return value, a clock read that allocates...) fails here.
 

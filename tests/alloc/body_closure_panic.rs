@@ -1,6 +1,6 @@
 //! A coroutine whose body closure panics while the coroutine is being made
 //! (before its generator exists) leaks nothing: the heap block made for the
-//! generator's state is freed on the way out (`src/kernel/frame/block.rs`). Counted
+//! generator's state is freed on the way out (`oneblock/src/lib.rs`). Counted
 //! with an instrumented global allocator.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,6 +1,6 @@
 //! A `Co` smuggled out of its coroutine cannot reach memory that is gone:
 //! every use outside its own coroutine panics with a message that says what
-//! is wrong (`src/kernel/frame/block.rs`, promise 2), the task that tried is failed
+//! is wrong (`oneblock/src/lib.rs`, promise 2), the task that tried is failed
 //! like any panicking task, and the loop goes on.
 
 use std::cell::RefCell;

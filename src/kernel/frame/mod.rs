@@ -1,34 +1,51 @@
 //! A frame: one suspended generator on a task's stack, with its label.
 //!
 //! This is the frame's safe face, all the trampoline sees: make one, resume
-//! it, read its label. Behind it, `block.rs` keeps the generator in one heap
-//! block of ours (the crate's only `unsafe`, fenced there); a first reading
-//! can skip that file: a frame behaves as if it held genawaiter's safe
-//! `rc::Gen` in a `Box`, which is what the guided tour's step 5 does.
+//! it, read its label. Behind it, the workspace's `oneblock` crate keeps the
+//! generator in one heap block (the project's only `unsafe`, fenced there,
+//! so this crate is `#![forbid(unsafe_code)]`); a first reading skips it: a
+//! frame behaves as if it held genawaiter's safe `rc::Gen` in a `Box`, which
+//! is what the guided tour's step 5 does.
 
 use std::fmt;
 use std::future::Future;
 
 use genawaiter::GeneratorState;
-
-// The one exception to `#![deny(unsafe_code)]`: design.md, "Why one module
-// has `unsafe`".
-#[allow(unsafe_code)]
-mod block;
-
-pub(crate) use block::Airlock;
-use block::Block;
+use oneblock::{Block, Finish, Kind};
 
 use super::command::{Command, Resume};
 use super::error::Error;
 use super::label::Label;
-use super::value::Outcome;
+use super::value::{Outcome, Value};
+
+/// A body's end of its generator: `Co` wraps it (`coroutine.rs`).
+pub(crate) type Airlock = oneblock::Airlock<Frames>;
+
+/// What the kernel's generators yield (a [`Command`]), are resumed with (a
+/// [`Resume`]), finish with (an [`Outcome`]) and carry (a [`Label`]).
+#[derive(Debug)]
+pub(crate) enum Frames {}
+
+impl Kind for Frames {
+    type Yield = Command;
+    type Resume = Resume;
+    type Output = Outcome;
+    type Meta = Label;
+}
+
+/// A body's `Result<T, Error>` finishes as an [`Outcome`], `T` erased.
+impl<T: 'static> Finish<Frames> for Result<T, Error> {
+    #[inline]
+    fn finish(self) -> Outcome {
+        self.map(Value::new)
+    }
+}
 
 /// One suspended generator and its label, in one heap block behind a
-/// one-word pointer (`block.rs`), so a `Call` command is two words.
-/// Only the trampoline resumes it.
+/// one-word pointer, so a `Call` command is two words. Only the trampoline
+/// resumes it.
 pub(crate) struct Frame {
-    block: Block,
+    block: Block<Frames>,
 }
 
 impl Frame {
@@ -51,12 +68,12 @@ impl Frame {
 
     #[inline]
     pub(crate) fn label(&self) -> Label {
-        self.block.label()
+        self.block.meta()
     }
 
     #[inline]
     pub(crate) fn set_label(&mut self, label: Label) {
-        self.block.set_label(label);
+        self.block.set_meta(label);
     }
 }
 
