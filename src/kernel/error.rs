@@ -158,15 +158,11 @@ impl Error {
     /// however deep the chain is.
     pub(crate) fn thrown_through(mut self, frame: Label) -> Self {
         let inner = &mut *self.inner;
-        if inner.trace.len() < TRACE_LIMIT {
-            inner.trace.push(frame);
-        } else {
+        if inner.trace.len() == TRACE_LIMIT {
+            inner.trace.pop(); // the one before the outermost goes
             inner.elided += 1;
-            *inner
-                .trace
-                .last_mut()
-                .expect("BUG: a full trace is not empty") = frame;
         }
+        inner.trace.push(frame);
         self
     }
 }

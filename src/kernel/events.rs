@@ -148,9 +148,9 @@ pub trait Observer {
 pub(crate) struct Observers {
     list: Vec<Box<dyn Observer>>,
     /// Whether one of them wants [`LoopEvent::Stepped`].
-    steps: bool,
+    pub(crate) steps: bool,
     /// Whether one of them reads the time of events.
-    time: bool,
+    pub(crate) time: bool,
 }
 
 impl Observers {
@@ -164,18 +164,6 @@ impl Observers {
     #[inline]
     pub(crate) fn active(&self) -> bool {
         !self.list.is_empty()
-    }
-
-    /// Whether somebody reads the time of events.
-    #[inline]
-    pub(crate) fn times_events(&self) -> bool {
-        self.time
-    }
-
-    /// Whether somebody wants every step timed.
-    #[inline]
-    pub(crate) fn times_steps(&self) -> bool {
-        self.steps
     }
 
     pub(crate) fn emit(&mut self, at: Duration, event: &LoopEvent<'_>) {

@@ -63,15 +63,13 @@ impl InputQueue {
         !self.waiters.is_empty()
     }
 
-    /// Pairs waiting tasks with buffered lines, longest-waiting first.
-    pub(crate) fn deliver(&mut self) -> impl Iterator<Item = ((usize, TaskId), Delivery)> + '_ {
-        std::iter::from_fn(move || {
-            if self.waiters.is_empty() {
-                return None;
-            }
-            let delivery = self.take()?;
-            let waiter = self.waiters.pop_front().expect("BUG: checked non-empty");
-            Some((waiter, delivery))
-        })
+    /// The next line (or the end) for the longest waiting task, if both are
+    /// there.
+    pub(crate) fn next_delivery(&mut self) -> Option<((usize, TaskId), Delivery)> {
+        if self.waiters.is_empty() {
+            return None;
+        }
+        let delivery = self.take()?;
+        Some((self.waiters.pop_front()?, delivery))
     }
 }

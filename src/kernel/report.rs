@@ -34,32 +34,23 @@ thread_local! {
 /// assert!(reports[0].starts_with("task 2 failed: lost"), "{reports:?}");
 /// ```
 pub fn capture_reports<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
-    let mut capture = Capture {
-        outer: Some(SINK.with(|sink| sink.borrow_mut().replace(Vec::new()))),
-    };
+    let outer = Restore(SINK.with(|sink| sink.borrow_mut().replace(Vec::new())));
     let result = f();
-    (result, capture.end())
+    let captured = SINK.with(|sink| sink.borrow_mut().take());
+    drop(outer);
+    (
+        result,
+        captured.expect("BUG: only this capture takes its sink back"),
+    )
 }
 
 /// Puts the outer sink back when the capture ends, also when `f` panics
 /// (else this thread's later reports would vanish into a dead capture).
-struct Capture {
-    outer: Option<Option<Vec<String>>>,
-}
+struct Restore(Option<Vec<String>>);
 
-impl Capture {
-    fn end(&mut self) -> Vec<String> {
-        let outer = self.outer.take().expect("BUG: a capture ends once");
-        let captured = SINK.with(|sink| std::mem::replace(&mut *sink.borrow_mut(), outer));
-        captured.expect("BUG: the sink is only taken back by the capture that set it")
-    }
-}
-
-impl Drop for Capture {
+impl Drop for Restore {
     fn drop(&mut self) {
-        if self.outer.is_some() {
-            self.end();
-        }
+        SINK.with(|sink| *sink.borrow_mut() = self.0.take());
     }
 }
 
@@ -91,12 +82,7 @@ pub(crate) fn describe(error: &Error) -> String {
 
 /// What a panic said: its `&str` or `String` payload.
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    match (
-        payload.downcast_ref::<&str>(),
-        payload.downcast_ref::<String>(),
-    ) {
-        (Some(s), _) => s.to_string(),
-        (_, Some(s)) => s.clone(),
-        _ => "a non-string panic payload".to_string(),
-    }
+    let text = payload.downcast_ref::<&str>().copied();
+    let text = text.or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    text.unwrap_or("a non-string panic payload").to_string()
 }

@@ -220,11 +220,6 @@ impl Completion {
         self.if_requests(|requests| requests.throw.take())
     }
 
-    /// Whether done callbacks wait for the task to finish.
-    pub(crate) fn has_callbacks(&self) -> bool {
-        self.if_requests(|requests| !requests.callbacks.is_empty())
-    }
-
     pub(crate) fn push_callback(&self, callback: Callback) {
         self.with_requests(|requests| requests.callbacks.push(callback));
     }

@@ -134,7 +134,7 @@ impl Trampoline {
     /// A panic is caught here: it fails this task, not the loop.
     #[inline]
     fn resume_top(&mut self, key: usize, resume: Resume) -> std::thread::Result<Step> {
-        let timed = self.observers.times_steps().then(Instant::now);
+        let timed = self.observers.steps.then(Instant::now);
         let top = self.tasks[key]
             .stack
             .last_mut()
@@ -180,11 +180,8 @@ impl Trampoline {
 
     /// `Spawn`: a new task; the spawner goes on at once with its completion.
     fn spawn_task(&mut self, root: Frame) -> Option<Resume> {
-        let completion = self.spawn(root);
-        Some(Resume::Spawned(Box::new((
-            completion,
-            self.mailbox.clone(),
-        ))))
+        let spawned = (self.spawn(root), self.mailbox.clone());
+        Some(Resume::Spawned(Box::new(spawned)))
     }
 
     /// `Join`: the task's outcome at once if it has one, else park until it
@@ -256,25 +253,6 @@ impl Trampoline {
         });
     }
 
-    /// Takes the top frame off the task's stack *alive*: a stream's generator
-    /// that emitted a value goes back to its slot. `None` if it is the root
-    /// (a task's stack is never empty). Observers see a return.
-    pub(crate) fn lift(&mut self, key: usize) -> Option<Frame> {
-        let task = &mut self.tasks[key];
-        let depth = task.stack.len();
-        if depth == 1 {
-            return None;
-        }
-        let frame = task.stack.pop()?;
-        let (id, label) = (task.id, frame.label());
-        self.emit(|| LoopEvent::Returned {
-            task: id,
-            label,
-            depth,
-        });
-        Some(frame)
-    }
-
     /// The top generator finished: pop it, and resume its caller with the
     /// outcome, or finish the task if it was the root.
     #[inline]
@@ -285,23 +263,19 @@ impl Trampoline {
             .stack
             .pop()
             .expect("BUG: a live task's stack is never empty");
-        let id = task.id;
+        let task = task.id;
         let outcome = outcome.map_err(|error| error.thrown_through(frame.label()));
         if self.observers.active() {
             let label = frame.label();
-            match &outcome {
-                Ok(_) => self.emit(|| LoopEvent::Returned {
-                    task: id,
-                    label,
-                    depth,
-                }),
-                Err(error) => self.emit(|| LoopEvent::Threw {
-                    task: id,
+            self.emit(|| match &outcome {
+                Ok(_) => LoopEvent::Returned { task, label, depth },
+                Err(error) => LoopEvent::Threw {
+                    task,
                     label,
                     depth,
                     error,
-                }),
-            }
+                },
+            });
         }
         drop(frame);
         if depth == 1 {
@@ -313,6 +287,7 @@ impl Trampoline {
 
     /// The task panicked: drop its stack and finish it with the panic as its
     /// error, so the other tasks go on and nobody waits forever.
+    #[cold] // kept out of `run_turn`, where it is called
     fn panicked(&mut self, key: usize, payload: Box<dyn std::any::Any + Send>) -> Option<Resume> {
         let task = &mut self.tasks[key];
         let mut error = Error::from(ErrorKind::Panicked(panic_message(payload.as_ref())));
@@ -342,15 +317,6 @@ impl Trampoline {
             label,
             error: outcome.as_ref().err(),
         });
-        if Rc::strong_count(&completion) == 1 && !completion.has_callbacks() {
-            // No handle, no callback: nobody can ever look at the outcome.
-            if let Err(error) = outcome
-                && !error.is_cancelled()
-            {
-                report(&format!("task {id} failed: {}", describe(&error)));
-            }
-            return;
-        }
         completion.finish(outcome);
         self.after_finish(&completion);
         self.apply_wakes();
@@ -358,10 +324,9 @@ impl Trampoline {
             let outcome = completion.take().expect("BUG: the outcome was just stored");
             self.wake(joiner, joiner_id, answer(outcome));
         } else if Rc::strong_count(&completion) == 1
-            && !completion.retrieved.get()
-            && let Some(Err(error)) = completion.take()
-            && !error.is_cancelled()
+            && let Some(error) = completion.take_unretrieved_error()
         {
+            // No handle left: nobody can ever look at the error.
             report(&format!("task {id} failed: {}", describe(&error)));
         }
     }
@@ -384,7 +349,7 @@ impl Trampoline {
     #[inline]
     pub(crate) fn emit<'a>(&mut self, event: impl FnOnce() -> LoopEvent<'a>) {
         if self.observers.active() {
-            let at = if self.observers.times_events() {
+            let at = if self.observers.time {
                 self.clock.now()
             } else {
                 Duration::ZERO

@@ -16,6 +16,7 @@ use super::error::Error;
 pub(crate) type Outcome = Result<Value, Error>;
 
 /// A value of some type `T`, erased. [`Value::take`] with the same `T` gets it back.
+#[derive(Debug)]
 pub(crate) enum Value {
     /// A small plain value, as its bits.
     Word(u64),
@@ -101,15 +102,6 @@ impl Value {
             Value::Boxed(boxed) => f((**boxed)
                 .downcast_ref::<T>()
                 .expect("BUG: a value was inspected as another type than it was made from")),
-        }
-    }
-}
-
-impl std::fmt::Debug for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Value::Word(w) => write!(f, "Word({w:#x})"),
-            Value::Boxed(_) => f.write_str("Boxed(..)"),
         }
     }
 }

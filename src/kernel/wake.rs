@@ -154,25 +154,9 @@ impl Trampoline {
         list.register(parked, self.mailbox.clone());
     }
 
-    /// A task's alarm rang: end its sleep, or its wait's timeout (it then
-    /// sees its condition still unmet and its deadline passed). A stale
-    /// entry, whose task was woken another way, is ignored.
-    pub(crate) fn ring(&mut self, key: usize, id: TaskId, seq: u64) {
-        let state = match self.tasks.get(key) {
-            Some(task) if task.id == id && task.timer == seq => task.state,
-            _ => return,
-        };
-        // A sleeper has no ticket to tear: `tear_ticket` finds none.
-        if let TaskState::Sleeping { .. } | TaskState::Waiting { until: Some(_) } = state {
-            self.tear_ticket(id);
-            self.wake(key, id, Resume::Woke);
-        }
-    }
-
     /// Hands buffered input lines to the tasks waiting for them.
     pub(crate) fn deliver_input(&mut self) {
-        let deliveries: Vec<_> = self.input.deliver().collect();
-        for ((key, id), delivery) in deliveries {
+        while let Some(((key, id), delivery)) = self.input.next_delivery() {
             self.wake(key, id, line(delivery));
         }
     }
@@ -199,10 +183,20 @@ impl Trampoline {
     }
 
     /// Wakes the sleeping tasks whose deadline is at or before `now`, and the
-    /// waiting ones whose timeout ran out, in deadline order.
+    /// waiting ones whose timeout ran out (they then see their condition still
+    /// unmet and their deadline passed), in deadline order. A stale entry,
+    /// whose task was woken another way, is ignored.
     pub(crate) fn wake_due_timers(&mut self, now: Duration) {
         while let Some((seq, (key, id))) = self.timers.pop_due(now) {
-            self.ring(key, id, seq);
+            let state = match self.tasks.get(key) {
+                Some(task) if task.id == id && task.timer == seq => task.state,
+                _ => continue,
+            };
+            // A sleeper has no ticket to tear: `tear_ticket` finds none.
+            if let TaskState::Sleeping { .. } | TaskState::Waiting { until: Some(_) } = state {
+                self.tear_ticket(id);
+                self.wake(key, id, Resume::Woke);
+            }
         }
     }
 

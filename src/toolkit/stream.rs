@@ -10,7 +10,9 @@ use std::ops::Deref;
 use std::rc::Rc;
 
 use crate::kernel::thrown;
-use crate::kernel::{Co, Coroutine, Error, Frame, Label, Resume, SystemCall, Trampoline, Value};
+use crate::kernel::{
+    Co, Coroutine, Error, Frame, Label, LoopEvent, Resume, SystemCall, Trampoline, Value,
+};
 
 /// A generator of `T`s, consumed with [`Co::next`].
 ///
@@ -246,15 +248,20 @@ impl SystemCall for Next {
 struct Emit(Rc<Slot>);
 
 impl SystemCall for Emit {
+    /// Takes the generator's frame off the consumer's stack *alive* (a pop
+    /// would drop it), back to its slot; observers see a return. The root
+    /// of a task is nobody's stream.
     fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume> {
-        match trampoline.lift(key) {
-            Some(frame) => {
-                self.0.frame.set(Some(frame));
-                Some(Resume::Woke)
-            }
-            None => Some(Resume::Failed(Error::msg(
-                "emit outside a stream: nobody is consuming",
-            ))),
+        let task = &mut trampoline.tasks[key];
+        let depth = task.stack.len();
+        if depth == 1 {
+            let error = Error::msg("emit outside a stream: nobody is consuming");
+            return Some(Resume::Failed(error));
         }
+        let frame = task.stack.pop().expect("BUG: the stack is two deep");
+        let (task, label) = (task.id, frame.label());
+        self.0.frame.set(Some(frame));
+        trampoline.emit(|| LoopEvent::Returned { task, label, depth });
+        Some(Resume::Woke)
     }
 }
