@@ -685,7 +685,7 @@ fn test_wait_first_completed() {
         assert!(!pending[0].is_finished());
         assert!(done[0].is_finished());
         done[0].result()?;
-        Ok(co.now().await?)
+        co.now().await
     });
     assert_eq!(run(main).unwrap(), ms(100));
 }
@@ -733,7 +733,7 @@ fn test_wait_first_exception() {
             [a_id]
         );
         assert_eq!(done[0].error().unwrap().to_string(), "err");
-        Ok(co.now().await?)
+        co.now().await
     });
     assert_eq!(run(main).unwrap(), Duration::ZERO);
 }
@@ -759,7 +759,7 @@ fn test_wait_first_exception_in_wait() {
             [a_id]
         );
         assert_eq!(done[0].error().unwrap().to_string(), "err");
-        Ok(co.now().await?)
+        co.now().await
     });
     assert_eq!(run(main).unwrap(), ms(10));
 }
@@ -803,7 +803,7 @@ fn test_wait_with_timeout() {
             pending.iter().map(JoinHandle::id).collect::<Vec<_>>(),
             [b_id]
         );
-        Ok(co.now().await?)
+        co.now().await
     });
     assert_eq!(run(main).unwrap(), ms(110));
 }
@@ -825,7 +825,7 @@ fn test_wait_concurrent_complete() {
             pending.iter().map(JoinHandle::id).collect::<Vec<_>>(),
             [b_id]
         );
-        Ok(co.now().await?)
+        co.now().await
     });
     assert_eq!(run(main).unwrap(), ms(100));
 }
