@@ -6,14 +6,10 @@
 //!
 //! Not ported: the `repr` tests (our Debug says `Lock[locked, waiters:1]`,
 //! checked in `lock_debug`), `test_lock`/`test_lock_by_with_statement`/
-//! `test_semaphore` (awaiting the object itself is a Python TypeError), the
-//! loop-parameter and ambiguous-loop tests (there is one loop), and the
-//! `BarrierTests` about the draining state (ours has none: a round ends the
-//! moment its last party arrives): `test_repr`, `test_draining_state`,
-//! `test_blocking_tasks_while_draining`, the `*_half_draining*` ones,
-//! `test_reset_barrier_while_tasks_waiting_and_waiting_again`,
-//! `test_reset_barrier_while_tasks_draining` and
-//! `test_abort_barrier_when_exception_then_resetting`.
+//! `test_semaphore`/`test_barrier` (awaiting the object itself is a Python TypeError), the
+//! loop-parameter and ambiguous-loop tests (there is one loop).
+//! The other `BarrierTests` are all here, the draining ones included; where
+//! one reads the private `barrier._count`, it counts the tasks that passed.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -814,6 +810,80 @@ fn broken(error: &trampoline::Error) -> bool {
     error.to_string() == trampoline::sync::BROKEN_BARRIER
 }
 
+/// `self.gather_tasks(N, coro)`: `N` tasks of `coro`, gathered.
+fn gather_tasks<T: 'static>(coro: impl Fn() -> Coroutine<T>) -> Vec<T> {
+    run(gather((0..N).map(|_| coro()).collect())).unwrap()
+}
+
+/// A shared counter (`nonlocal count`, `len(results)`).
+fn counter() -> Rc<Cell<usize>> {
+    Rc::new(Cell::new(0))
+}
+
+fn bump(count: &Cell<usize>) -> usize {
+    count.set(count.get() + 1);
+    count.get()
+}
+
+/// Our repr: `Barrier[filling, waiters:2/5]`, `Barrier[broken]`.
+fn repr_ok(barrier: &Barrier) -> bool {
+    let repr = format!("{barrier:?}");
+    let state = ["filling", "draining", "resetting"].iter().any(|s| {
+        repr.starts_with(&format!("Barrier[{s}, waiters:"))
+            && repr.ends_with(&format!("/{}]", barrier.parties()))
+    });
+    state || repr == "Barrier[broken]"
+}
+
+#[test]
+fn test_repr() {
+    let main = Coroutine::new(|co| async move {
+        let barrier = Barrier::new(N);
+        assert!(repr_ok(&barrier));
+        assert!(format!("{barrier:?}").contains("filling"));
+        let mut waiters = Vec::new();
+        let incr = 2;
+        for _ in 0..incr {
+            waiters.push(co.spawn(barrier.wait()).await?);
+        }
+        yield_now(&co).await?;
+        assert!(repr_ok(&barrier));
+        assert!(format!("{barrier:?}").contains(&format!("waiters:{incr}/{N}")));
+        assert!(format!("{barrier:?}").contains("filling"));
+        // create missing waiters
+        for _ in 0..barrier.parties() - barrier.n_waiting() {
+            waiters.push(co.spawn(barrier.wait()).await?);
+        }
+        yield_now(&co).await?;
+        assert!(repr_ok(&barrier));
+        assert!(format!("{barrier:?}").contains("draining"));
+        // add a part of waiters
+        for _ in 0..incr {
+            waiters.push(co.spawn(barrier.wait()).await?);
+        }
+        yield_now(&co).await?;
+        // and reset
+        barrier.reset();
+        assert!(repr_ok(&barrier));
+        assert!(format!("{barrier:?}").contains("resetting"));
+        // add a part of waiters again
+        for _ in 0..incr {
+            waiters.push(co.spawn(barrier.wait()).await?);
+        }
+        yield_now(&co).await?;
+        // and abort
+        barrier.abort();
+        assert!(repr_ok(&barrier));
+        assert!(format!("{barrier:?}").contains("broken"));
+        assert!(barrier.broken());
+        // suppress unhandled exceptions
+        let outcomes = co.call(gather_outcomes(waiters)).await?;
+        Ok(outcomes.iter().filter(|o| o.is_err()).count())
+    });
+    // The two sent away by the reset, and the two by the abort.
+    assert_eq!(run(main).unwrap(), 4);
+}
+
 #[test]
 #[should_panic(expected = "a barrier needs at least one party")]
 fn test_barrier_parties() {
@@ -918,6 +988,61 @@ fn test_filling_tasks_check_return_value() {
 }
 
 #[test]
+fn test_draining_state() {
+    let barrier = Barrier::new(N);
+    let results = Rc::new(RefCell::new(Vec::new()));
+    gather_tasks(|| {
+        let (barrier, results) = (barrier.clone(), results.clone());
+        Coroutine::new(move |co| async move {
+            co.call(barrier.wait()).await?;
+            // barrier state change to filling for the last task release
+            results
+                .borrow_mut()
+                .push(format!("{barrier:?}").contains("draining"));
+            Ok(())
+        })
+    });
+    let results = results.borrow();
+    assert_eq!(results.len(), N);
+    assert!(!results[N - 1]);
+    assert!(results[..N - 1].iter().all(|r| *r));
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_blocking_tasks_while_draining() {
+    let rewait = 2;
+    let barrier = Barrier::new(N);
+    let barrier_nowaiting = Barrier::new(N - rewait);
+    let rewait_n = Rc::new(Cell::new(rewait));
+    // a success means that barrier_nowaiting was waited for exactly
+    // N-rewait=3 times
+    gather_tasks(|| {
+        let (barrier, nowaiting) = (barrier.clone(), barrier_nowaiting.clone());
+        let rewait_n = rewait_n.clone();
+        Coroutine::new(move |co| async move {
+            // first time waiting
+            co.call(barrier.wait()).await?;
+            // after waiting once for all tasks
+            if rewait_n.get() > 0 {
+                rewait_n.set(rewait_n.get() - 1);
+                // wait again only for rewait tasks
+                co.call(barrier.wait()).await?;
+            } else {
+                // wait for end of draining state
+                co.call(nowaiting.wait()).await?;
+                // wait for other waiting tasks
+                co.call(barrier.wait()).await?;
+            }
+            Ok(())
+        })
+    });
+    assert_eq!(barrier.n_waiting(), 0);
+    assert_eq!(barrier_nowaiting.n_waiting(), 0);
+}
+
+#[test]
 fn test_filling_tasks_cancel_one() {
     let main = Coroutine::new(|co| async move {
         let barrier = Barrier::new(3);
@@ -985,12 +1110,224 @@ fn test_reset_barrier_while_tasks_waiting() {
     assert_eq!(run(main).unwrap(), (N - 1, 0, false));
 }
 
+// `if rest_of_tasks == barrier._count`: `_count` is private; it is the
+// number of tasks still inside, `N` minus those that passed, counted here.
+#[test]
+fn test_reset_barrier_when_tasks_half_draining() {
+    let barrier = Barrier::new(N);
+    let results1 = counter();
+    let rest_of_tasks = N / 2;
+    let passed = counter();
+    gather_tasks(|| {
+        let (barrier, results1, passed) = (barrier.clone(), results1.clone(), passed.clone());
+        Coroutine::new(move |co| async move {
+            match co.call(barrier.wait()).await {
+                // catch here waiting tasks
+                Err(e) if broken(&e) => {
+                    bump(&results1);
+                }
+                Err(e) => return Err(e),
+                // here drained task outside the barrier
+                Ok(_) => {
+                    if rest_of_tasks == N - bump(&passed) {
+                        // tasks outside the barrier
+                        barrier.reset();
+                    }
+                }
+            }
+            Ok(())
+        })
+    });
+    assert_eq!(results1.get(), rest_of_tasks);
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!format!("{barrier:?}").contains("resetting"));
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_reset_barrier_when_tasks_half_draining_half_blocking() {
+    let barrier = Barrier::new(N);
+    let (results1, results2) = (counter(), counter());
+    let blocking_tasks = N / 2;
+    let count = counter();
+    gather_tasks(|| {
+        let (barrier, count) = (barrier.clone(), count.clone());
+        let (results1, results2) = (results1.clone(), results2.clone());
+        Coroutine::new(move |co| async move {
+            match co.call(barrier.wait()).await {
+                Err(e) if broken(&e) => {
+                    // here catch still waiting tasks
+                    bump(&results1);
+                    // so now waiting again to reach nb_parties
+                    co.call(barrier.wait()).await?;
+                }
+                Err(e) => return Err(e),
+                Ok(_) => {
+                    if bump(&count) > blocking_tasks {
+                        // reset now: raise BrokenBarrierError for waiting tasks
+                        barrier.reset();
+                        // so now waiting again to reach nb_parties
+                        co.call(barrier.wait()).await?;
+                    } else {
+                        match co.call(barrier.wait()).await {
+                            // here no catch - blocked tasks go to wait
+                            Err(e) if broken(&e) => {
+                                bump(&results2);
+                            }
+                            other => {
+                                other?;
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    });
+    assert_eq!(results1.get(), blocking_tasks);
+    assert_eq!(results2.get(), 0);
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!format!("{barrier:?}").contains("resetting"));
+    assert!(!barrier.broken());
+}
+
+#[test]
+fn test_reset_barrier_while_tasks_waiting_and_waiting_again() {
+    let main = Coroutine::new(|co| async move {
+        let barrier = Barrier::new(N);
+        let (results1, results2) = (counter(), counter());
+        let mut tasks = Vec::new();
+        for _ in 0..N - 1 {
+            let (barrier, results1, results2) =
+                (barrier.clone(), results1.clone(), results2.clone());
+            let coro1 = Coroutine::new(move |co| async move {
+                match co.call(barrier.wait()).await {
+                    Err(e) if broken(&e) => {
+                        bump(&results1);
+                    }
+                    other => {
+                        other?;
+                    }
+                }
+                // finally:
+                co.call(barrier.wait()).await?;
+                bump(&results2);
+                Ok(())
+            });
+            tasks.push(co.spawn(coro1).await?);
+        }
+        // reset barrier, N-1 waiting tasks raise a BrokenBarrierError
+        let b = barrier.clone();
+        co.spawn(Coroutine::new(move |_co| async move {
+            b.reset();
+            Ok(())
+        }))
+        .await?;
+        yield_now(&co).await?;
+        // complete waiting tasks in the `finally`
+        let (b, r2) = (barrier.clone(), results2.clone());
+        co.spawn(Coroutine::new(move |co| async move {
+            co.call(b.wait()).await?;
+            bump(&r2);
+            Ok(())
+        }))
+        .await?;
+        co.call(gather(tasks)).await?;
+        assert!(!barrier.broken());
+        Ok((results1.get(), results2.get(), barrier.n_waiting()))
+    });
+    assert_eq!(run(main).unwrap(), (N - 1, N, 0));
+}
+
+#[test]
+fn test_reset_barrier_while_tasks_draining() {
+    let barrier = Barrier::new(N);
+    let (results1, results2, results3) = (counter(), counter(), counter());
+    let count = counter();
+    gather_tasks(|| {
+        let (barrier, count) = (barrier.clone(), count.clone());
+        let (r1, r2, r3) = (results1.clone(), results2.clone(), results3.clone());
+        Coroutine::new(move |co| async move {
+            co.call(barrier.wait()).await?;
+            if bump(&count) == N {
+                // last task exited from barrier
+                barrier.reset();
+                // wait here to reach the `parties`
+                co.call(barrier.wait()).await?;
+            } else {
+                match co.call(barrier.wait()).await {
+                    // second waiting: N-1 tasks here
+                    Ok(_) => {
+                        bump(&r1);
+                    }
+                    // never goes here
+                    Err(_) => {
+                        bump(&r2);
+                    }
+                }
+            }
+            // Now, pass the barrier again; last wait, must be completed
+            co.call(barrier.wait()).await?;
+            bump(&r3);
+            Ok(())
+        })
+    });
+    assert!(!barrier.broken());
+    assert_eq!(results1.get(), N - 1);
+    assert_eq!(results2.get(), 0);
+    assert_eq!(results3.get(), N);
+    assert_eq!(barrier.n_waiting(), 0);
+}
+
 #[test]
 fn test_abort_barrier() {
     let barrier = Barrier::new(1);
     barrier.abort();
     assert_eq!(barrier.n_waiting(), 0);
     assert!(barrier.broken());
+}
+
+#[test]
+fn test_abort_barrier_when_tasks_half_draining_half_blocking() {
+    let barrier = Barrier::new(N);
+    let (results1, results2) = (counter(), counter());
+    let blocking_tasks = N / 2;
+    let count = counter();
+    gather_tasks(|| {
+        let (barrier, count) = (barrier.clone(), count.clone());
+        let (results1, results2) = (results1.clone(), results2.clone());
+        Coroutine::new(move |co| async move {
+            match co.call(barrier.wait()).await {
+                // here catch tasks waiting to drain
+                Err(e) if broken(&e) => {
+                    bump(&results1);
+                }
+                Err(e) => return Err(e),
+                Ok(_) => {
+                    if bump(&count) > blocking_tasks {
+                        // abort now: raise BrokenBarrierError for all tasks
+                        barrier.abort();
+                    } else {
+                        match co.call(barrier.wait()).await {
+                            // here catch blocked tasks (already drained)
+                            Err(e) if broken(&e) => {
+                                bump(&results2);
+                            }
+                            other => {
+                                other?;
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    });
+    assert!(barrier.broken());
+    assert_eq!(results1.get(), blocking_tasks);
+    assert_eq!(results2.get(), N - blocking_tasks - 1);
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!format!("{barrier:?}").contains("resetting"));
 }
 
 #[test]
@@ -1026,4 +1363,50 @@ fn test_abort_barrier_when_exception() {
     assert_eq!(results1.get(), 0);
     assert_eq!(results2.get(), N - 1);
     assert_eq!(barrier.n_waiting(), 0);
+}
+
+#[test]
+fn test_abort_barrier_when_exception_then_resetting() {
+    let barrier1 = Barrier::new(N);
+    let barrier2 = Barrier::new(N);
+    let (results1, results2, results3) = (counter(), counter(), counter());
+    gather_tasks(|| {
+        let (barrier1, barrier2) = (barrier1.clone(), barrier2.clone());
+        let (r1, r2, r3) = (results1.clone(), results2.clone(), results3.clone());
+        Coroutine::new(move |co| async move {
+            let first = async {
+                let i = co.call(barrier1.wait()).await?;
+                if i == N / 2 {
+                    // raise RuntimeError ... except RuntimeError: abort()
+                    barrier1.abort();
+                    return Ok(());
+                }
+                co.call(barrier1.wait()).await?;
+                bump(&r1);
+                Ok::<(), trampoline::Error>(())
+            };
+            match first.await {
+                Err(e) if broken(&e) => {
+                    bump(&r2);
+                }
+                other => other?,
+            }
+            // Synchronize and reset the barrier.  Must synchronize first so
+            // that everyone has left it when we reset, and after so that no
+            // one enters it before the reset.
+            let i = co.call(barrier2.wait()).await?;
+            if i == N / 2 {
+                barrier1.reset();
+            }
+            co.call(barrier2.wait()).await?;
+            co.call(barrier1.wait()).await?;
+            bump(&r3);
+            Ok(())
+        })
+    });
+    assert!(!barrier1.broken());
+    assert_eq!(results1.get(), 0);
+    assert_eq!(results2.get(), N - 1);
+    assert_eq!(results3.get(), N);
+    assert_eq!(barrier1.n_waiting(), 0);
 }

@@ -1,12 +1,15 @@
-//! [`Barrier`]: asyncio's (3.11) `Barrier`, without its draining state: a
-//! round is over the moment its last party arrives, and the next round can
-//! fill at once.
+//! [`Barrier`]: asyncio's (3.11) `Barrier`, with its four states. It fills
+//! until its last party arrives, then drains: the released tasks leave one
+//! by one as they run, and a task arriving meanwhile waits until the last
+//! has left (so it cannot slip into the round being released). A reset
+//! sends the waiting tasks away broken and holds new arrivals the same way
+//! until they have left; an abort breaks it until the next reset.
 
 use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::kernel::{Coroutine, Error, WaitList};
+use crate::kernel::{Co, Coroutine, Error, WaitList};
 
 /// The message of the error a broken (aborted or reset) barrier's waiters
 /// get: asyncio's `BrokenBarrierError`.
@@ -28,15 +31,37 @@ pub struct Barrier {
     inner: Rc<BarrierInner>,
 }
 
+/// asyncio's `_BarrierState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Taking arrivals.
+    Filling,
+    /// Full: the released tasks are leaving; arrivals wait.
+    Draining,
+    /// Reset while tasks waited: they are leaving broken; arrivals wait.
+    Resetting,
+    /// Aborted: every wait fails until a reset.
+    Broken,
+}
+
+impl State {
+    fn name(self) -> &'static str {
+        match self {
+            State::Filling => "filling",
+            State::Draining => "draining",
+            State::Resetting => "resetting",
+            State::Broken => "broken",
+        }
+    }
+}
+
 struct BarrierInner {
     parties: usize,
-    /// Tasks waiting in this round.
+    /// Tasks inside `wait`: arrived this round, or released (or reset) and
+    /// not yet gone.
     count: Cell<usize>,
-    /// Rounds completed: a waiter goes on once this moved.
-    rounds: Cell<u64>,
-    /// Resets: a waiter fails once this moved.
-    resets: Cell<u64>,
-    broken: Cell<bool>,
+    state: Cell<State>,
+    /// Everyone parked on the barrier: waiting to be released, or to get in.
     waiters: WaitList,
 }
 
@@ -53,9 +78,7 @@ impl Barrier {
             inner: Rc::new(BarrierInner {
                 parties,
                 count: Cell::new(0),
-                rounds: Cell::new(0),
-                resets: Cell::new(0),
-                broken: Cell::new(false),
+                state: Cell::new(State::Filling),
                 waiters: WaitList::default(),
             }),
         }
@@ -70,13 +93,17 @@ impl Barrier {
         self.inner.parties
     }
 
-    /// How many tasks wait now (asyncio's `n_waiting`).
+    /// How many tasks wait to be released now (asyncio's `n_waiting`): 0
+    /// while it drains, resets or is broken.
     ///
     /// ```
     /// assert_eq!(trampoline::Barrier::new(4).n_waiting(), 0);
     /// ```
     pub fn n_waiting(&self) -> usize {
-        self.inner.count.get()
+        match self.inner.state.get() {
+            State::Filling => self.inner.count.get(),
+            _ => 0,
+        }
     }
 
     /// Whether it was aborted.
@@ -87,12 +114,36 @@ impl Barrier {
     /// assert!(b.broken());
     /// ```
     pub fn broken(&self) -> bool {
-        self.inner.broken.get()
+        self.inner.state.get() == State::Broken
+    }
+
+    /// Whether the tasks its last round released are still leaving
+    /// (asyncio's draining state): a task arriving now waits until they
+    /// have all gone, then starts the next round.
+    ///
+    /// ```
+    /// use trampoline::{Barrier, Coroutine, Scheduler};
+    /// let barrier = Barrier::new(2);
+    /// let b = barrier.clone();
+    /// let main = Coroutine::new(move |co| async move {
+    ///     let first = co.spawn(b.wait()).await?;
+    ///     co.sleep(std::time::Duration::ZERO).await?; // it waits
+    ///     let index = co.call(b.wait()).await?; // the last party: releases it
+    ///     let draining = b.draining(); // `first` has not run yet
+    ///     co.join(first).await?;
+    ///     Ok((index, draining, b.draining()))
+    /// });
+    /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), (1, true, false));
+    /// ```
+    pub fn draining(&self) -> bool {
+        self.inner.state.get() == State::Draining
     }
 
     /// A coroutine that waits until all parties have arrived; returns the
-    /// order it arrived in this round, from 0. Fails with
-    /// [`BROKEN_BARRIER`] if the barrier is aborted or reset meanwhile.
+    /// order it arrived in this round, from 0. A task that arrives while the
+    /// barrier drains or resets first waits for that to end. Fails with
+    /// [`BROKEN_BARRIER`] if the barrier is aborted, or reset before this
+    /// task has left it.
     ///
     /// ```
     /// let b = trampoline::Barrier::new(1);
@@ -102,48 +153,72 @@ impl Barrier {
         let barrier = self.clone();
         Coroutine::new(move |co| async move {
             let inner = &barrier.inner;
-            if inner.broken.get() {
+            while matches!(inner.state.get(), State::Draining | State::Resetting) {
+                co.wait_on(&inner.waiters, None).await?;
+            }
+            if inner.state.get() == State::Broken {
                 return Err(Error::msg(BROKEN_BARRIER));
             }
             let index = inner.count.get();
-            if index + 1 == inner.parties {
-                inner.count.set(0);
-                inner.rounds.set(inner.rounds.get() + 1);
-                inner.waiters.wake_all();
-                return Ok(index);
-            }
             inner.count.set(index + 1);
-            let (round, resets) = (inner.rounds.get(), inner.resets.get());
-            while inner.rounds.get() == round {
-                if let Err(error) = co.wait_on(&inner.waiters, None).await {
-                    inner.count.set(inner.count.get().saturating_sub(1));
-                    return Err(error);
-                }
-                if inner.broken.get() || inner.resets.get() != resets {
-                    return Err(Error::msg(BROKEN_BARRIER));
-                }
-            }
-            Ok(index)
+            let outcome = if index + 1 == inner.parties {
+                inner.state.set(State::Draining);
+                inner.waiters.wake_all();
+                Ok(index)
+            } else {
+                barrier.released(&co).await.map(|()| index)
+            };
+            barrier.leave();
+            outcome
         })
         .named("barrier_wait")
     }
 
+    /// Waits until the round is over: released, reset or broken.
+    async fn released(&self, co: &Co) -> Result<(), Error> {
+        let inner = &self.inner;
+        while inner.state.get() == State::Filling {
+            co.wait_on(&inner.waiters, None).await?;
+        }
+        match inner.state.get() {
+            State::Broken | State::Resetting => Err(Error::msg(BROKEN_BARRIER)),
+            State::Filling | State::Draining => Ok(()),
+        }
+    }
+
+    /// A task leaves `wait`: the last one out ends the draining or the
+    /// reset, and lets the tasks held at the door in.
+    fn leave(&self) {
+        let inner = &self.inner;
+        let count = inner.count.get() - 1;
+        inner.count.set(count);
+        if count == 0 {
+            if matches!(inner.state.get(), State::Draining | State::Resetting) {
+                inner.state.set(State::Filling);
+            }
+            inner.waiters.wake_all();
+        }
+    }
+
     /// Sends the tasks waiting now away with [`BROKEN_BARRIER`]; the barrier
-    /// is usable again, empty.
+    /// takes new arrivals again once they have left (asyncio's resetting
+    /// state), at once if none waited. Also mends an aborted barrier.
     ///
     /// ```
     /// let b = trampoline::Barrier::new(2);
+    /// b.abort();
     /// b.reset();
     /// assert!(!b.broken());
     /// ```
     pub fn reset(&self) {
         let inner = &self.inner;
-        if inner.count.get() > 0 {
-            inner.resets.set(inner.resets.get() + 1);
-            inner.count.set(0);
-            inner.waiters.wake_all();
-        }
-        inner.broken.set(false);
+        let state = if inner.count.get() > 0 {
+            State::Resetting
+        } else {
+            State::Filling
+        };
+        inner.state.set(state);
+        inner.waiters.wake_all();
     }
 
     /// Breaks the barrier: its waiters, and every later `wait`, fail with
@@ -156,20 +231,27 @@ impl Barrier {
     /// ```
     pub fn abort(&self) {
         let inner = &self.inner;
-        inner.broken.set(true);
-        inner.count.set(0);
+        inner.state.set(State::Broken);
         inner.waiters.wake_all();
     }
 }
 
+/// `Barrier[filling, waiters:2/5]`, `Barrier[draining, waiters:0/5]`, or
+/// `Barrier[broken]`, as asyncio's repr.
+///
+/// ```
+/// let b = trampoline::Barrier::new(5);
+/// assert_eq!(format!("{b:?}"), "Barrier[filling, waiters:0/5]");
+/// b.abort();
+/// assert_eq!(format!("{b:?}"), "Barrier[broken]");
+/// ```
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.broken() { "broken" } else { "filling" };
-        write!(
-            f,
-            "Barrier[{state}, waiters:{}/{}]",
-            self.n_waiting(),
-            self.parties()
-        )
+        let state = self.inner.state.get();
+        write!(f, "Barrier[{}", state.name())?;
+        if state != State::Broken {
+            write!(f, ", waiters:{}/{}", self.n_waiting(), self.parties())?;
+        }
+        f.write_str("]")
     }
 }
