@@ -555,8 +555,19 @@ impl Sockets {
         }
     }
 
+    /// Wakes the tasks whose operations were answered (a closed socket's
+    /// waiters, say), and nothing else.
+    pub(crate) fn wake_answered(&mut self, trampoline: &mut Trampoline) {
+        for (parked, resume) in self.woken.drain(..) {
+            trampoline.wake_parked(parked, resume);
+        }
+    }
+
     /// Closes the sockets whose every handle was dropped without `close`.
     fn close_dropped(&mut self) {
+        if self.dropped.borrow().is_empty() {
+            return; // every operation looks: keep the usual case cheap
+        }
         let dropped = std::mem::take(&mut *self.dropped.borrow_mut());
         for socket in dropped {
             self.close(socket);
@@ -594,9 +605,7 @@ impl Source for Sockets {
         if self.sweep_at.is_some_and(|at| at <= self.now) {
             self.sweep();
         }
-        for (parked, resume) in std::mem::take(&mut self.woken) {
-            trampoline.wake_parked(parked, resume);
-        }
+        self.wake_answered(trampoline);
     }
 
     fn has_backlog(&self) -> bool {
