@@ -145,6 +145,37 @@ mod tests {
         sockets.configure(socket, option, t).unwrap();
     }
 
+    /// `TCP_NODELAY` is on for every stream the table opens; `configure`
+    /// turns it off, and keep-alive on with its idle time, then off.
+    #[test]
+    fn no_delay_and_keep_alive_are_set_on_the_socket_itself() {
+        use rustix::net::sockopt;
+        let poll = mio::Poll::new().unwrap();
+        let mut sockets = Sockets::new(poll.registry(), 0).unwrap();
+        let trampoline = Trampoline::new(Clock::virtual_at_zero());
+        let peer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = peer.local_addr().unwrap();
+        let stream = mio::net::TcpStream::connect(addr).unwrap();
+        let id = sockets.open_stream(stream, addr).unwrap().id();
+        let get = |sockets: &mut Sockets, f: fn(&mio::net::TcpStream) -> (bool, bool, u64)| {
+            sockets.with_stream(id, |s| Ok(f(s))).unwrap()
+        };
+        let read = |s: &mio::net::TcpStream| {
+            let keepidle = sockopt::tcp_keepidle(s).unwrap().as_secs();
+            (s.nodelay().unwrap(), sockopt::socket_keepalive(s).unwrap(), keepidle)
+        };
+        assert!(matches!(get(&mut sockets, read), (true, false, _)));
+        let configure = |sockets: &mut Sockets, option| {
+            sockets.configure(id, option, &trampoline).unwrap();
+        };
+        configure(&mut sockets, SocketOption::NoDelay(false));
+        let idle = Some(Duration::from_secs(42));
+        configure(&mut sockets, SocketOption::KeepAlive(idle));
+        assert_eq!(get(&mut sockets, read), (false, true, 42));
+        configure(&mut sockets, SocketOption::KeepAlive(None));
+        assert!(!get(&mut sockets, read).1);
+    }
+
     #[test]
     fn the_sweep_slows_down_again_once_the_short_timeout_is_gone() {
         let poll = mio::Poll::new().unwrap();
