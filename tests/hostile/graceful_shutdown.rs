@@ -15,62 +15,127 @@ use std::time::{Duration, Instant};
 
 use super::support::{Client, Server, charfinder, connect_from, read_until, tcp_server};
 
-#[test]
-fn shutdown_lets_busy_clients_finish_and_is_logged() {
-    let mut command = tcp_server(&["--grace", "2"]);
-    command.stderr(Stdio::piped());
-    let mut server = Server::start(command);
-    let mut stderr = server.stderr();
-    let addr = server.addr;
-    let warmed_up = Arc::new(Barrier::new(21));
-    let busy: Vec<_> = (0..20)
+/// `n` clients of a busy server, in a loop until it closes: each returns
+/// how many replies it got in full (a reply cut short, or a reset, fails
+/// the test). `warmed_up` is passed once each has had 5.
+fn busy<C: Send + 'static>(
+    n: usize,
+    warmed_up: &Arc<Barrier>,
+    connect: impl Fn() -> C + Send + Clone + 'static,
+    ask: fn(&mut C, u64) -> bool,
+) -> Vec<JoinHandle<u64>> {
+    (0..n)
         .map(|_| {
-            let warmed_up = warmed_up.clone();
+            let (warmed_up, connect) = (warmed_up.clone(), connect.clone());
             std::thread::spawn(move || {
-                let mut client = Client::connect(addr);
-                assert_eq!(client.line().as_deref(), Some("Welcome."));
-                let deadline = Instant::now() + Duration::from_secs(8);
-                let mut answered = 0u64;
-                for i in 0..100_000u64 {
-                    if i == 10 {
+                let mut client = connect();
+                let deadline = Instant::now() + Duration::from_secs(10);
+                for i in 0.. {
+                    if i == 5 {
                         warmed_up.wait();
                     }
-                    client.send(format!("add {i} 1\n"));
-                    // A reset here (an `Err`) fails the test.
-                    match client.line() {
-                        Some(reply) => assert_eq!(reply, (i + 1).to_string()),
-                        None => return answered,
+                    if !ask(&mut client, i) {
+                        return i;
                     }
-                    answered += 1;
                     assert!(Instant::now() < deadline, "the server never shut down");
                 }
-                answered
+                unreachable!()
             })
         })
-        .collect();
-    warmed_up.wait();
-    let mut boss = Client::connect(addr);
-    assert_eq!(boss.line().as_deref(), Some("Welcome."));
-    let asked = Instant::now();
-    assert_eq!(
-        boss.ask("shutdown").as_deref(),
-        Some("Okay. Shutting down.")
-    );
-    assert_eq!(boss.line(), None);
-    drop(boss); // its session waits for it to close, as for every client
+        .collect()
+}
+
+/// `n` tcp_server clients adding numbers.
+fn busy_adders(addr: SocketAddr, n: usize, warmed_up: &Arc<Barrier>) -> Vec<JoinHandle<u64>> {
+    let connect = move || {
+        let mut client = Client::connect(addr);
+        assert_eq!(client.line().as_deref(), Some("Welcome."));
+        client
+    };
+    busy(n, warmed_up, connect, |client, i| {
+        client.send(format!("add {i} 1\n"));
+        let reply = client.line();
+        reply
+            .inspect(|r| assert_eq!(*r, (i + 1).to_string()))
+            .is_some()
+    })
+}
+
+/// `n` charfinder clients asking for `chess black` (35 lines).
+fn busy_finders(addr: SocketAddr, n: usize, warmed_up: &Arc<Barrier>) -> Vec<JoinHandle<u64>> {
+    busy(
+        n,
+        warmed_up,
+        move || Finder(Client::connect(addr)),
+        |finder, _| {
+            let Some(answer) = finder.ask("chess black") else {
+                return false;
+            };
+            assert_eq!(answer.len(), 36, "{answer:?}");
+            assert_eq!(answer[35], "35 matches for \"chess black\"");
+            true
+        },
+    )
+}
+
+/// Every busy client got its replies until the end, and the server ended
+/// within `limit` of `since` with `status`, every session ended by itself
+/// (the grace period is long: waiting for it would fail the test).
+fn all_answered(
+    busy: Vec<JoinHandle<u64>>,
+    server: &mut Server,
+    status: Option<i32>,
+    since: Instant,
+) -> String {
     for client in busy {
-        assert!(client.join().expect("no busy client lost a reply") >= 10);
+        assert!(client.join().expect("no busy client lost a reply") >= 5);
     }
-    assert!(server.wait(Duration::from_secs(5)).success());
+    assert_eq!(server.wait(Duration::from_secs(5)).code(), status);
     assert!(
-        asked.elapsed() < Duration::from_secs(4),
+        since.elapsed() < Duration::from_secs(4),
         "{:?}",
-        asked.elapsed()
+        since.elapsed()
     );
-    let mut log = String::new();
-    stderr.read_to_string(&mut log).unwrap();
+    let mut stderr = BufReader::new(server.stderr());
+    read_until(&mut stderr, "shut down (0 sessions closed at the end")
+}
+
+/// A `shutdown` from 127.0.0.1 amid `n` busy clients.
+fn shutdown_amid_busy_clients(
+    mut server: Server,
+    n: usize,
+    busy: fn(SocketAddr, usize, &Arc<Barrier>) -> Vec<JoinHandle<u64>>,
+    boss: impl FnOnce(SocketAddr),
+) -> (Server, String) {
+    let warmed_up = Arc::new(Barrier::new(n + 1));
+    let clients = busy(server.addr, n, &warmed_up);
+    warmed_up.wait();
+    let asked = Instant::now();
+    boss(server.addr);
+    let log = all_answered(clients, &mut server, Some(0), asked);
     assert!(log.contains("shutdown asked by 127.0.0.1:"), "{log}");
-    assert!(log.contains("(0 sessions closed at the end"), "{log}");
+    (server, log)
+}
+
+/// A grace period a test would notice: every session must end by itself.
+const LONG_GRACE: [&str; 2] = ["--grace", "30"];
+
+fn with_stderr(mut command: std::process::Command) -> Server {
+    command.stderr(Stdio::piped());
+    Server::start(command)
+}
+
+#[test]
+fn shutdown_lets_busy_clients_finish_and_is_logged() {
+    let server = with_stderr(tcp_server(&LONG_GRACE));
+    shutdown_amid_busy_clients(server, 20, busy_adders, |addr| {
+        let mut boss = Client::connect(addr);
+        assert_eq!(boss.line().as_deref(), Some("Welcome."));
+        let reply = boss.ask("shutdown");
+        assert_eq!(reply.as_deref(), Some("Okay. Shutting down."));
+        assert_eq!(boss.line(), None);
+        // Dropped: its session waits for it to close, as for every client.
+    });
 }
 
 #[test]
@@ -121,64 +186,15 @@ impl Finder {
     }
 }
 
-/// `n` clients asking charfinder `chess black` (35 lines) in a loop until
-/// the server closes; each returns how many answers it got in full.
-fn busy_finders(addr: SocketAddr, n: usize, warmed_up: &Arc<Barrier>) -> Vec<JoinHandle<u64>> {
-    (0..n)
-        .map(|_| {
-            let warmed_up = warmed_up.clone();
-            std::thread::spawn(move || {
-                let mut finder = Finder(Client::connect(addr));
-                let deadline = Instant::now() + Duration::from_secs(10);
-                let mut answered = 0;
-                loop {
-                    if answered == 5 {
-                        warmed_up.wait();
-                    }
-                    let Some(answer) = finder.ask("chess black") else {
-                        return answered;
-                    };
-                    assert_eq!(answer.len(), 36, "{answer:?}");
-                    assert_eq!(answer[35], "35 matches for \"chess black\"");
-                    answered += 1;
-                    assert!(Instant::now() < deadline, "the server never shut down");
-                }
-            })
-        })
-        .collect()
-}
-
 #[test]
 fn charfinder_shutdown_lets_busy_clients_finish_and_is_logged() {
-    // A grace period the test would notice: every session ends by itself.
-    let mut command = charfinder(&["--grace", "30"]);
-    command.stderr(Stdio::piped());
-    let mut server = Server::start(command);
-    let mut stderr = server.stderr();
-    let warmed_up = Arc::new(Barrier::new(9));
-    let busy = busy_finders(server.addr, 8, &warmed_up);
-    warmed_up.wait();
-    let mut boss = Finder(Client::connect(server.addr));
-    let asked = Instant::now();
-    assert_eq!(
-        boss.ask("shutdown"),
-        Some(vec!["Okay. Shutting down.".to_string()])
-    );
-    assert_eq!(boss.0.line(), None);
-    drop(boss);
-    for client in busy {
-        assert!(client.join().expect("no busy client lost an answer") >= 5);
-    }
-    assert!(server.wait(Duration::from_secs(5)).success());
-    assert!(
-        asked.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        asked.elapsed()
-    );
-    let mut log = String::new();
-    stderr.read_to_string(&mut log).unwrap();
-    assert!(log.contains("shutdown asked by 127.0.0.1:"), "{log}");
-    assert!(log.contains("(0 sessions closed at the end"), "{log}");
+    let server = with_stderr(charfinder(&LONG_GRACE));
+    let (mut server, _) = shutdown_amid_busy_clients(server, 8, busy_finders, |addr| {
+        let mut boss = Finder(Client::connect(addr));
+        let okay = vec!["Okay. Shutting down.".to_string()];
+        assert_eq!(boss.ask("shutdown"), Some(okay));
+        assert_eq!(boss.0.line(), None);
+    });
     let mut out = String::new();
     server.stdout.read_to_string(&mut out).unwrap();
     assert!(out.ends_with("Server shutting down.\n"), "{out}");
@@ -210,61 +226,24 @@ fn charfinder_refuses_shutdown_to_a_peer_that_is_not_127_0_0_1() {
 
 #[test]
 fn ctrl_c_shuts_both_servers_down_gracefully() {
-    // tcp_server: busy clients get every reply, and every session ends by
-    // itself well within the grace period; the status says SIGINT.
-    let mut command = tcp_server(&["--grace", "30"]);
-    command.stderr(Stdio::piped());
-    let mut server = Server::start(command);
-    let mut stderr = BufReader::new(server.stderr());
-    let addr = server.addr;
+    // tcp_server: the status says SIGINT.
+    let mut server = with_stderr(tcp_server(&LONG_GRACE));
     let warmed_up = Arc::new(Barrier::new(9));
-    let busy: Vec<_> = (0..8)
-        .map(|_| {
-            let warmed_up = warmed_up.clone();
-            std::thread::spawn(move || {
-                let mut client = Client::connect(addr);
-                assert_eq!(client.line().as_deref(), Some("Welcome."));
-                let deadline = Instant::now() + Duration::from_secs(10);
-                for i in 0..u64::MAX {
-                    if i == 10 {
-                        warmed_up.wait();
-                    }
-                    client.send(format!("add {i} 1\n"));
-                    match client.line() {
-                        Some(reply) => assert_eq!(reply, (i + 1).to_string()),
-                        None => return i,
-                    }
-                    assert!(Instant::now() < deadline, "the server never shut down");
-                }
-                unreachable!()
-            })
-        })
-        .collect();
+    let clients = busy_adders(server.addr, 8, &warmed_up);
     warmed_up.wait();
     let interrupted = Instant::now();
     server.interrupt();
-    for client in busy {
-        assert!(client.join().expect("no busy client lost a reply") >= 10);
-    }
-    assert_eq!(server.wait(Duration::from_secs(5)).code(), Some(130));
-    assert!(interrupted.elapsed() < Duration::from_secs(4));
-    read_until(&mut stderr, "signal 2: shutting down");
-    read_until(&mut stderr, "shut down (0 sessions closed at the end");
+    let log = all_answered(clients, &mut server, Some(130), interrupted);
+    assert!(log.contains("signal 2: shutting down"), "{log}");
 
     // charfinder: the same, and its farewell line.
-    let mut command = charfinder(&["--grace", "30"]);
-    command.stderr(Stdio::piped());
-    let mut server = Server::start(command);
-    let mut stderr = BufReader::new(server.stderr());
+    let mut server = with_stderr(charfinder(&LONG_GRACE));
     let warmed_up = Arc::new(Barrier::new(5));
-    let busy = busy_finders(server.addr, 4, &warmed_up);
+    let clients = busy_finders(server.addr, 4, &warmed_up);
     warmed_up.wait();
+    let interrupted = Instant::now();
     server.interrupt();
-    for client in busy {
-        assert!(client.join().expect("no busy client lost an answer") >= 5);
-    }
-    assert!(server.wait(Duration::from_secs(5)).success());
-    read_until(&mut stderr, "shut down (0 sessions closed at the end");
+    all_answered(clients, &mut server, Some(0), interrupted);
     let mut out = String::new();
     server.stdout.read_to_string(&mut out).unwrap();
     assert!(out.ends_with("Server shutting down.\n"), "{out}");
