@@ -162,7 +162,11 @@ mod tests {
         };
         let read = |s: &mio::net::TcpStream| {
             let keepidle = sockopt::tcp_keepidle(s).unwrap().as_secs();
-            (s.nodelay().unwrap(), sockopt::socket_keepalive(s).unwrap(), keepidle)
+            (
+                s.nodelay().unwrap(),
+                sockopt::socket_keepalive(s).unwrap(),
+                keepidle,
+            )
         };
         assert!(matches!(get(&mut sockets, read), (true, false, _)));
         let configure = |sockets: &mut Sockets, option| {

@@ -13,7 +13,6 @@ use tokio::net::{TcpListener, TcpStream};
 mod line_protocol;
 use line_protocol::reply;
 
-
 async fn session(stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
