@@ -9,10 +9,15 @@
 //! Then `telnet 127.0.0.1 2323` (or `nc`), as many at once as you like, and
 //! type `chess black` or `sun` or `cat face`. An empty line, a line starting
 //! with a control character (telnet's Ctrl-C), bytes that are not UTF-8 or
-//! the end of the stream close that client's session; the server serves
-//! until it is killed (Ctrl-C: `Server shutting down.`). Like the seed, it
-//! indexes every named character (`examples/support/unicode_index.rs`,
-//! shared with `http_charfinder`).
+//! the end of the stream close that client's session. The server serves
+//! until Ctrl-C (SIGINT) or SIGTERM, or a `shutdown` query from a
+//! 127.0.0.1 client (the seed has none; from any other address it is
+//! refused), then shuts down gracefully as `tcp_server` does: it stops
+//! accepting, lets each session answer the query in hand for up to
+//! `--grace` seconds (2), then closes (`Server shutting down.`); a second
+//! Ctrl-C ends it at once (`support/shutdown.rs`). Like the seed, it indexes
+//! every named character (`examples/support/unicode_index.rs`, shared with
+//! `http_charfinder`).
 //!
 //! As `tcp_server`, it expects hostile clients (issue 14): `--idle-timeout`
 //! (60 s), `--max-connections` (1000), queries of at most 1 KiB, and a log
@@ -20,19 +25,21 @@
 //! (`support/log.rs`). Its answer and its prompt are two writes: without
 //! `TCP_NODELAY` (the library's default) each query would wait ~40 ms.
 
-use std::cell::Cell;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Parser;
-use signal_hook::consts::{SIGINT, SIGTERM};
 use trampoline::{Co, Connection, Coroutine, Error, ErrorKind, RunError, Scheduler, SocketOption};
 
 #[path = "support/log.rs"]
 mod log;
 use log::{Log, Stream};
+
+#[path = "support/shutdown.rs"]
+mod shutdown;
+use shutdown::{Sessions, is_timeout, seconds};
 
 #[path = "support/unicode_index.rs"]
 mod unicode_index;
@@ -41,15 +48,22 @@ use unicode_index::UnicodeIndex;
 /// A Unicode character finder over TCP.
 #[derive(Debug, Parser)]
 struct Args {
-    /// The port to listen on, on 127.0.0.1 (0: any free port).
+    /// The port to listen on (0: any free port).
     #[arg(long, default_value_t = 2323)]
     port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
     /// Close a session after this many seconds without a byte (0: never).
     #[arg(long, default_value_t = 60)]
     idle_timeout: u64,
     /// Sessions served at once; the next clients are refused.
     #[arg(long, default_value_t = 1000)]
     max_connections: usize,
+    /// After `shutdown` or Ctrl-C, seconds to let sessions finish before
+    /// closing them.
+    #[arg(long, default_value_t = 2.0, value_parser = seconds)]
+    grace: f64,
 }
 
 /// The longest query, in bytes.
@@ -77,35 +91,34 @@ fn ends_session(query: &str) -> bool {
     query.chars().next().is_none_or(char::is_control)
 }
 
+/// What every session shares with the accept loop.
+struct Server {
+    index: UnicodeIndex,
+    log: Rc<Log>,
+    sessions: Rc<Sessions>,
+}
+
 /// The seed's `handle_queries`: prompt, read a line, answer, until the
 /// client is done. A failure (a reset, a timeout) is logged here, and the
 /// socket closes however the session ends.
-fn handle_queries(
-    index: Rc<UnicodeIndex>,
-    connection: Connection,
-    log: Rc<Log>,
-    live: Rc<Cell<usize>>,
-) -> Coroutine<()> {
+fn handle_queries(server: Rc<Server>, connection: Connection) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        live.set(live.get() + 1);
+        let _member = server.sessions.enter(&connection);
         let client = connection.peer_addr();
-        if let Err(e) = queries(&co, &index, &connection, &log).await {
-            log.event(Stream::Stdout, format!("Session with {client} failed: {e}"));
+        if let Err(e) = queries(&co, &server, &connection).await {
+            let failed = format!("Session with {client} failed: {e}");
+            server.log.event(Stream::Stdout, failed);
         }
-        log.event(Stream::Stdout, "Close the client socket");
-        live.set(live.get() - 1);
-        co.close(&connection).await
+        server.log.event(Stream::Stdout, "Close the client socket");
+        server.sessions.close(&co, &connection).await;
+        Ok(())
     })
 }
 
-async fn queries(
-    co: &Co,
-    index: &UnicodeIndex,
-    connection: &Connection,
-    log: &Log,
-) -> Result<(), Error> {
+async fn queries(co: &Co, server: &Server, connection: &Connection) -> Result<(), Error> {
     let client = connection.peer_addr();
-    loop {
+    let log = &server.log;
+    while !server.sessions.is_draining() {
         co.write_all(connection, PROMPT).await?;
         let query = match co.read_line_from(connection).await {
             Ok(Some(line)) => line.trim().to_string(),
@@ -113,6 +126,8 @@ async fn queries(
             // Not UTF-8 (telnet's control sequences), or too long: the
             // seed's '\x00'.
             Err(e) if is_bad_line(&e) => "\0".to_string(),
+            // Shutting down, and the client had nothing more to ask.
+            Err(e) if is_timeout(&e) && server.sessions.is_draining() => return Ok(()),
             Err(e) => return Err(e),
         };
         log.event(
@@ -122,13 +137,23 @@ async fn queries(
         if ends_session(&query) {
             return Ok(());
         }
-        let lines = find(index, &query);
+        if query.eq_ignore_ascii_case("shutdown") {
+            let reply = if server.sessions.asked_by(co, client).await? {
+                "Okay. Shutting down."
+            } else {
+                "Error: shutdown is only allowed from 127.0.0.1"
+            };
+            co.write_all(connection, format!("{reply}{CRLF}")).await?;
+            continue;
+        }
+        let lines = find(&server.index, &query);
         let mut answer: String = lines.iter().map(|line| line.clone() + CRLF).collect();
         let shown = log::cut(&query, 64);
         answer += &format!("{} for {shown:?}{CRLF}", UnicodeIndex::matches(lines.len()));
         co.write_all(connection, answer).await?;
         log.event(Stream::Stdout, format!("Sent {} results", lines.len()));
     }
+    Ok(())
 }
 
 /// A line that could not be read as text (the reading itself went fine).
@@ -136,28 +161,35 @@ fn is_bad_line(error: &Error) -> bool {
     matches!(error.kind(), ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::InvalidData)
 }
 
-/// The seed's `start_server` + `run_forever`: a task per client.
-fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
+/// The seed's `start_server` + `run_forever`: a task per client, until
+/// the shutdown; then the sessions get the grace period to finish.
+fn server(args: Args, log: Rc<Log>, sessions: Rc<Sessions>) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        let index = Rc::new(UnicodeIndex::new());
-        let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+        let index = UnicodeIndex::new();
+        let addr = SocketAddr::new(args.host, args.port);
         let listener = co
             .listen(addr)
             .await
             .map_err(|e| Error::msg(format!("cannot listen on {addr}: {e}")))?;
         let serving = format!("Serving on {}. Hit CTRL-C to stop.", listener.local_addr());
         log.info(Stream::Stdout, serving);
-        let live = Rc::new(Cell::new(0));
-        loop {
+        sessions.listening(&listener);
+        let server = Rc::new(Server {
+            index,
+            log: log.clone(),
+            sessions: sessions.clone(),
+        });
+        while !sessions.is_draining() {
             let connection = match co.accept(&listener).await {
                 Ok(connection) => connection,
+                Err(_) if sessions.is_draining() => break,
                 Err(e) => {
                     log.event(Stream::Stderr, format!("accept failed: {e}"));
                     co.sleep(Duration::from_millis(100)).await?;
                     continue;
                 }
             };
-            if live.get() >= args.max_connections {
+            if sessions.count() >= args.max_connections {
                 let full = "The server is full; try again later.\r\n";
                 let _ = co.write_all(&connection, full).await;
                 let _ = co.close(&connection).await;
@@ -174,21 +206,25 @@ fn server(args: Args, log: Rc<Log>) -> Coroutine<()> {
                 co.configure(&connection, SocketOption::IdleTimeout(timeout))
                     .await?;
             }
-            let session = handle_queries(index.clone(), connection, log.clone(), live.clone());
+            let session = handle_queries(server.clone(), connection);
             drop(co.spawn(session).await?);
         }
+        sessions.finish(&co).await?;
+        Ok(())
     })
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let log = Rc::new(Log::new());
+    let grace = Duration::from_secs_f64(args.grace);
+    let sessions = Sessions::new(grace, log.clone());
     let run = Scheduler::new().and_then(|mut scheduler| {
-        scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
-        scheduler.run_until_complete(server(args, log.clone()))
+        let server = server(args, log.clone(), sessions.clone());
+        shutdown::run(&mut scheduler, server, &sessions)
     });
     let code = match run {
-        Ok(()) | Err(RunError::Interrupted(_)) => {
+        Ok(_) | Err(RunError::Interrupted(_)) => {
             log.info(Stream::Stdout, "Server shutting down.");
             ExitCode::SUCCESS
         }

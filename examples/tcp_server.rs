@@ -17,30 +17,31 @@
 //! (1000) are served at once and the next ones are told so, a line is at
 //! most `--max-line` bytes (64 KiB). `shutdown` is obeyed only from
 //! 127.0.0.1, and is graceful: the server stops accepting, answers what is
-//! in flight for up to `--grace` seconds (2), then closes. The log (stderr)
-//! can neither crash nor block the server (`support/log.rs`).
+//! in flight for up to `--grace` seconds (2), then closes; the first Ctrl-C
+//! (SIGINT) or SIGTERM does the same, a second one ends the server at once
+//! (`support/shutdown.rs`, shared with `charfinder`). The log (stderr) can
+//! neither crash nor block the server (`support/log.rs`).
 //!
 //! `--web 127.0.0.1:8001` serves the live view (`observe::Live`) too: each
 //! client's task appears as it connects, parked on its socket, and goes
 //! when it leaves.
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Parser;
-use signal_hook::consts::{SIGINT, SIGTERM};
-use trampoline::{
-    Co, Connection, Coroutine, Error, ErrorKind, Listener, RunError, Scheduler, SocketOption,
-};
+use trampoline::{Co, Connection, Coroutine, Error, RunError, Scheduler, SocketOption};
 
 #[path = "support/log.rs"]
 mod log;
 use log::{Log, Stream};
+
+#[path = "support/shutdown.rs"]
+mod shutdown;
+use shutdown::{Sessions, is_timeout, seconds};
 
 /// A TCP server that adds numbers and shuts itself down.
 #[derive(Debug, Parser)]
@@ -69,59 +70,46 @@ struct Args {
     web: Option<SocketAddr>,
 }
 
-/// A number of seconds: 0, or from a millisecond to a day.
-fn seconds(text: &str) -> Result<f64, String> {
-    let value: f64 = text.parse().map_err(|e| format!("{e}"))?;
-    if value == 0.0 || (0.001..=86_400.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err("must be 0, or between 0.001 and 86400".to_string())
-    }
-}
-
 /// What every session shares with the accept loop.
 #[derive(Debug)]
 struct Server {
     args: Args,
-    listener: Listener,
-    log: Log,
-    /// The live sessions' connections, to close at the end of the grace.
-    sessions: RefCell<HashMap<u64, Connection>>,
-    next_session: Cell<u64>,
-    /// `shutdown` was accepted: sessions close after their current request.
-    draining: Cell<bool>,
+    log: Rc<Log>,
+    sessions: Rc<Sessions>,
 }
-
-/// How long a draining server waits for a quiet client's next request.
-const QUIET: Duration = Duration::from_millis(100);
 
 /// What one line from a client asks for.
 #[derive(Debug, PartialEq)]
-enum Request {
+enum Request<'a> {
     Nothing,
-    Add(Vec<String>),
+    /// The arguments, as they came (words apart by whitespace).
+    Add(&'a str),
     Shutdown,
     Invalid(String),
 }
 
-/// The seed's `data_received`: the first word, lower-cased, is the command,
-/// the other words its arguments.
-fn parse(line: &str) -> Request {
-    let mut words = line.split_whitespace();
-    let Some(command) = words.next() else {
-        return Request::Nothing;
-    };
-    match command.to_lowercase().as_str() {
-        "add" => Request::Add(words.map(str::to_string).collect()),
-        "shutdown" => Request::Shutdown,
-        other => Request::Invalid(other.to_string()),
+/// The seed's `data_received`: the first word, in any case, is the
+/// command, the other words its arguments. It borrows the line: a request
+/// allocates nothing but its reply (four allocations less a request, of
+/// bench/tcp's twelve, when it lower-cased and copied every word).
+fn parse(line: &str) -> Request<'_> {
+    let line = line.trim_start();
+    let (command, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    if command.is_empty() {
+        Request::Nothing
+    } else if command.eq_ignore_ascii_case("add") {
+        Request::Add(args)
+    } else if command.eq_ignore_ascii_case("shutdown") {
+        Request::Shutdown
+    } else {
+        Request::Invalid(command.to_lowercase())
     }
 }
 
 /// The seed's `command_add`: every argument must be a whole number.
-fn add(args: &[String]) -> String {
+fn add(args: &str) -> String {
     let mut sum: i64 = 0;
-    for arg in args {
+    for arg in args.split_whitespace() {
         match arg.parse::<i64>() {
             Ok(n) => match sum.checked_add(n) {
                 Some(s) => sum = s,
@@ -138,31 +126,16 @@ fn add(args: &[String]) -> String {
 /// (a failure is logged here, not left to the loop's report).
 fn serve_client(connection: Connection, server: Rc<Server>) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        let id = server.next_session.get();
-        server.next_session.set(id + 1);
-        server.sessions.borrow_mut().insert(id, connection.clone());
-        let _leave = Leave(server.clone(), id);
+        let _member = server.sessions.enter(&connection);
         let peer = connection.peer_addr();
         if let Err(e) = session(&co, &connection, &server).await {
             server
                 .log
                 .event(Stream::Stderr, format!("session {peer}: {e}"));
         }
-        if server.draining.get() {
-            close_gracefully(&co, &connection, &server).await;
-        }
-        let _ = co.close(&connection).await;
+        server.sessions.close(&co, &connection).await;
         Ok(())
     })
-}
-
-/// Takes a session out of the table when its task ends, however it ends.
-struct Leave(Rc<Server>, u64);
-
-impl Drop for Leave {
-    fn drop(&mut self) {
-        self.0.sessions.borrow_mut().remove(&self.1);
-    }
 }
 
 async fn session(co: &Co, connection: &Connection, server: &Server) -> Result<(), Error> {
@@ -175,11 +148,11 @@ async fn session(co: &Co, connection: &Connection, server: &Server) -> Result<()
             .await?;
     }
     co.write_all(connection, "Welcome.\n").await?;
-    while !server.draining.get() {
+    while !server.sessions.is_draining() {
         let line = match co.read_line_from(connection).await {
             Ok(Some(line)) => line,
             Ok(None) => break,
-            Err(e) if is_timeout(&e) && server.draining.get() => break,
+            Err(e) if is_timeout(&e) && server.sessions.is_draining() => break,
             Err(e) if is_timeout(&e) => {
                 co.write_all(connection, "Idle for too long: closing.\n")
                     .await?;
@@ -193,63 +166,22 @@ async fn session(co: &Co, connection: &Connection, server: &Server) -> Result<()
         };
         let reply = match parse(&line) {
             Request::Nothing => continue,
-            Request::Add(args) => add(&args),
+            Request::Add(args) => add(args),
             Request::Invalid(command) => format!("Invalid command: {}", log::cut(&command, 64)),
-            Request::Shutdown => shut_down(co, connection, server).await?,
+            Request::Shutdown if server.sessions.asked_by(co, connection.peer_addr()).await? => {
+                "Okay. Shutting down.".to_string()
+            }
+            Request::Shutdown => "Error: shutdown is only allowed from 127.0.0.1".to_string(),
         };
         co.write_all(connection, reply + "\n").await?;
     }
     Ok(())
 }
 
-/// `shutdown`: only from 127.0.0.1; stops the accept loop, and has every
-/// session close once its client is quiet.
-async fn shut_down(co: &Co, connection: &Connection, server: &Server) -> Result<String, Error> {
-    let peer = connection.peer_addr();
-    if peer.ip() != IpAddr::V4(Ipv4Addr::LOCALHOST) {
-        server
-            .log
-            .event(Stream::Stderr, format!("shutdown refused to {peer}"));
-        return Ok("Error: shutdown is only allowed from 127.0.0.1".to_string());
-    }
-    server
-        .log
-        .info(Stream::Stderr, format!("shutdown asked by {peer}"));
-    server.draining.set(true);
-    // Closing the listener wakes the accept loop with an error.
-    co.close_listener(&server.listener).await?;
-    // Sessions waiting for a request get one last short while for it.
-    let sessions: Vec<Connection> = server.sessions.borrow().values().cloned().collect();
-    for other in sessions {
-        let _ = co
-            .configure(&other, SocketOption::IdleTimeout(Some(QUIET)))
-            .await;
-    }
-    Ok("Okay. Shutting down.".to_string())
-}
-
-/// Ends a session without a reset: send the end of the stream, then read
-/// (and drop) what the client still sends until it closes too, or the
-/// grace period ends; closing with unread input would send a reset, and a
-/// reset can destroy replies the client has not read yet.
-async fn close_gracefully(co: &Co, connection: &Connection, server: &Server) {
-    if co.shutdown_write(connection).await.is_err() {
-        return;
-    }
-    let grace = Duration::from_secs_f64(server.args.grace);
-    let _ = co
-        .configure(connection, SocketOption::IdleTimeout(Some(grace)))
-        .await;
-    while let Ok(Some(_)) = co.read_line_from(connection).await {}
-}
-
-fn is_timeout(error: &Error) -> bool {
-    matches!(error.kind(), ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
-}
-
-/// Accepts clients, a task each, until one of them says `shutdown`; then
-/// gives the sessions the grace period to finish, and closes the rest.
-fn server(args: Args, log: Log) -> Coroutine<()> {
+/// Accepts clients, a task each, until one of them says `shutdown` (or a
+/// signal comes); then gives the sessions the grace period to finish, and
+/// closes the rest.
+fn server(args: Args, log: Rc<Log>, sessions: Rc<Sessions>) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         let addr = SocketAddr::new(args.host, args.port);
         let listener = co
@@ -260,21 +192,19 @@ fn server(args: Args, log: Log) -> Coroutine<()> {
             Stream::Stdout,
             format!("Serving on {}", listener.local_addr()),
         );
+        sessions.listening(&listener);
         let server = Rc::new(Server {
             args,
-            listener: listener.clone(),
             log,
-            sessions: RefCell::default(),
-            next_session: Cell::new(0),
-            draining: Cell::new(false),
+            sessions,
         });
-        loop {
+        while !server.sessions.is_draining() {
             match co.accept(&listener).await {
-                Ok(connection) if server.sessions.borrow().len() >= server.args.max_connections => {
+                Ok(connection) if server.sessions.count() >= server.args.max_connections => {
                     refuse(&co, connection, &server).await;
                 }
                 Ok(connection) => drop(co.spawn(serve_client(connection, server.clone())).await?),
-                Err(_) if server.draining.get() => break,
+                Err(_) if server.sessions.is_draining() => break,
                 Err(e) => {
                     server
                         .log
@@ -284,23 +214,7 @@ fn server(args: Args, log: Log) -> Coroutine<()> {
                 }
             }
         }
-        let grace = Duration::from_secs_f64(server.args.grace);
-        let deadline = co.now().await? + grace;
-        while !server.sessions.borrow().is_empty() && co.now().await? < deadline {
-            co.sleep(Duration::from_millis(10)).await?;
-        }
-        let left: Vec<Connection> = server.sessions.borrow().values().cloned().collect();
-        for connection in &left {
-            let _ = co.close(connection).await;
-        }
-        server.log.info(
-            Stream::Stderr,
-            format!(
-                "shut down ({} sessions closed at the end of the grace period)",
-                left.len()
-            ),
-        );
-        server.log.flush(Duration::from_secs(1));
+        server.sessions.finish(&co).await?;
         Ok(())
     })
 }
@@ -320,26 +234,33 @@ async fn refuse(co: &Co, connection: Connection, server: &Server) {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let log = Log::new();
+    let log = Rc::new(Log::new());
+    let sessions = Sessions::new(Duration::from_secs_f64(args.grace), log.clone());
     let run = Scheduler::new().and_then(|mut scheduler| {
-        scheduler.stop_on_signals(&[SIGINT, SIGTERM])?;
         if let Some(addr) = args.web {
             match trampoline::observe::Live::start(&mut scheduler, addr) {
                 Ok(live) => eprintln!("Live view on http://{}/", live.addr()),
                 Err(why) => eprintln!("error: no live view: {why}"),
             }
         }
-        scheduler.run_until_complete(server(args, log))
+        shutdown::run(
+            &mut scheduler,
+            server(args, log.clone(), sessions.clone()),
+            &sessions,
+        )
     });
-    match run {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(RunError::Interrupted(signal)) => ExitCode::from(128 + signal as u8),
+    let code = match run {
+        Ok(None) => ExitCode::SUCCESS,
+        // A signal's status, after its graceful shutdown or a second signal.
+        Ok(Some(signal)) | Err(RunError::Interrupted(signal)) => ExitCode::from(128 + signal as u8),
         Err(e) => {
             // A closed stderr is no reason to panic.
             let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::FAILURE
         }
-    }
+    };
+    log.flush(Duration::from_secs(1));
+    code
 }
 
 #[cfg(test)]
@@ -349,14 +270,12 @@ mod tests {
     #[test]
     fn commands_are_parsed_like_the_seed() {
         assert_eq!(parse("  "), Request::Nothing);
-        assert_eq!(parse("ADD 3 5"), Request::Add(vec!["3".into(), "5".into()]));
+        assert_eq!(parse("ADD 3 5"), Request::Add("3 5"));
+        assert_eq!(parse("\tadd\t3  5 "), Request::Add("3  5 "));
         assert_eq!(parse("shutdown"), Request::Shutdown);
-        assert_eq!(parse("make_tea now"), Request::Invalid("make_tea".into()));
-        assert_eq!(add(&["3".into(), "5".into()]), "8");
-        assert!(add(&["x".into()]).starts_with("Error: "));
-        assert!(seconds("0").is_ok() && seconds("0.3").is_ok());
-        for bad in ["1e-300", "-1", "nan", "inf", "1e9"] {
-            assert!(seconds(bad).is_err(), "{bad}");
-        }
+        assert_eq!(parse("Make_Tea now"), Request::Invalid("make_tea".into()));
+        assert_eq!(add("3  5 "), "8");
+        assert_eq!(add(""), "0");
+        assert!(add("x").starts_with("Error: "));
     }
 }

@@ -442,7 +442,7 @@ impl Scheduler {
             match event.token() {
                 STDIN => stdin_readable = true,
                 SIGNALS => signal = self.signals.as_mut().and_then(|s| s.pending().next()),
-                source => self.reactor.ready(source),
+                _ => self.reactor.ready(event),
             }
         }
         self.reactor.wake(&mut self.trampoline);

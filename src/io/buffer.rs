@@ -127,8 +127,12 @@ impl InputBuffer {
             }
         };
         self.lines += 1;
+        // `\n`, then one `\r` before it, as `LineSplitter` does.
         let mut line = &self.bytes[self.consumed..end];
-        while let [rest @ .., b'\n' | b'\r'] = line {
+        if let [rest @ .., b'\n'] = line {
+            line = rest;
+        }
+        if let [rest @ .., b'\r'] = line {
             line = rest;
         }
         let result = if line.len() > self.limit {
@@ -181,5 +185,27 @@ impl InputBuffer {
         self.bytes = Vec::new();
         self.consumed = 0;
         self.scanned = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InputBuffer;
+
+    fn lines(input: &[u8]) -> Vec<String> {
+        let mut buffer = InputBuffer::new(1024);
+        buffer.push(input);
+        std::iter::from_fn(|| buffer.take_line(true))
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// `\n` or `\r\n` ends a line; a lone `\r` does not (on purpose: see
+    /// `LineSplitter`), and only one `\r` is part of the ending.
+    #[test]
+    fn lines_end_with_lf_or_crlf_only() {
+        assert_eq!(lines(b"a\nb\r\nc"), ["a", "b", "c"]);
+        assert_eq!(lines(b"5\r6\r\n"), ["5\r6"]);
+        assert_eq!(lines(b"x\r\r\n\r\n"), ["x\r", ""]);
     }
 }

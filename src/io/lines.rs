@@ -17,6 +17,14 @@ pub const DEFAULT_LINE_LIMIT: usize = 1 << 20;
 /// An overlong line is dropped as it arrives, so memory stays bounded by the
 /// limit whatever the input.
 ///
+/// A lone `\r` does not end a line, on purpose, here and in
+/// `Co::read_line_from` alike: network line protocols end lines with `\r\n`
+/// or `\n`, asyncio's `readline` splits on `\n` only, and a `\r` that ends
+/// a chunk cannot be told from the first half of a `\r\n` without waiting
+/// for the next chunk (or it would make a spurious empty line). The demo,
+/// reading what a person types or pastes (old Mac files), splits a lone
+/// `\r` itself.
+///
 /// ```
 /// use trampoline::LineSplitter;
 ///

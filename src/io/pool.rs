@@ -93,7 +93,7 @@ impl Executor {
 impl Source for Executor {
     /// The waker fired; the results are looked at in `wake`, after every
     /// poll: a result whose wake-up failed is still delivered.
-    fn ready(&mut self, _sub: usize) {}
+    fn ready(&mut self, _sub: usize, _event: &mio::event::Event) {}
 
     fn wake(&mut self, trampoline: &mut Trampoline) {
         while let Ok((number, output)) = self.results.try_recv() {

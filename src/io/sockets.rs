@@ -25,7 +25,9 @@
 //!   sleeping (`Source::has_backlog`; stdin's is `has_more`), running timers
 //!   and other tasks meanwhile. A read that came back short emptied the
 //!   kernel's buffer: the socket is not read again until mio reports it, so
-//!   a request costs one `read(2)`, not a second one that says `WouldBlock`.
+//!   a request costs one `read(2)`, not a second one that says `WouldBlock`
+//!   (unless mio said the peer closed: bytes and the end of the stream can
+//!   come in one event, and the end is read only by the next `read(2)`).
 //!   The budget lives here, in the IO layer, not in the kernel.
 //! - All sockets' buffered input together stays under 64 MiB (`INPUT_CAP`):
 //!   past it the biggest unfinished line is dropped and its reader gets an
@@ -103,6 +105,10 @@ struct Socket {
     /// event came since: the kernel's buffer is empty, so a read would only
     /// say `WouldBlock`. Edge-triggered mio reports the next byte that comes.
     drained: bool,
+    /// mio reported that the peer closed its side (or an error): a short
+    /// read does not drain the socket then, as the end of the stream (or
+    /// the error) is still to be read and no event will say so again.
+    hung_up: bool,
     /// A read waiting this long with no byte from the peer fails.
     idle_timeout: Option<Duration>,
     /// When a byte last came.
@@ -312,6 +318,7 @@ impl Sockets {
             output: Vec::new(),
             eof: false,
             drained: false,
+            hung_up: false,
             idle_timeout: None,
             last_input: self.now,
             last_output: self.now,
@@ -454,7 +461,7 @@ impl Sockets {
                 Err(e) => return Err(e),
             }
         };
-        socket.drained = n < chunk.len();
+        socket.drained = n < chunk.len() && !socket.hung_up;
         if n == 0 {
             socket.eof = true;
             return Ok(true);
@@ -548,8 +555,19 @@ impl Sockets {
         }
     }
 
+    /// Wakes the tasks whose operations were answered (a closed socket's
+    /// waiters, say), and nothing else.
+    pub(crate) fn wake_answered(&mut self, trampoline: &mut Trampoline) {
+        for (parked, resume) in self.woken.drain(..) {
+            trampoline.wake_parked(parked, resume);
+        }
+    }
+
     /// Closes the sockets whose every handle was dropped without `close`.
     fn close_dropped(&mut self) {
+        if self.dropped.borrow().is_empty() {
+            return; // every operation looks: keep the usual case cheap
+        }
         let dropped = std::mem::take(&mut *self.dropped.borrow_mut());
         for socket in dropped {
             self.close(socket);
@@ -558,10 +576,16 @@ impl Sockets {
 }
 
 impl Source for Sockets {
-    fn ready(&mut self, sub: usize) {
+    /// A socket is read again only if the event says it has something to
+    /// read (a write-only event costs no `read(2)`).
+    fn ready(&mut self, sub: usize, event: &mio::event::Event) {
         self.close_dropped();
         if let Some(socket) = self.table.get_mut(sub) {
-            socket.drained = false;
+            let hung_up = event.is_read_closed() || event.is_error();
+            socket.hung_up |= hung_up;
+            if hung_up || event.is_readable() {
+                socket.drained = false;
+            }
         }
         self.retry(sub);
     }
@@ -581,9 +605,7 @@ impl Source for Sockets {
         if self.sweep_at.is_some_and(|at| at <= self.now) {
             self.sweep();
         }
-        for (parked, resume) in std::mem::take(&mut self.woken) {
-            trampoline.wake_parked(parked, resume);
-        }
+        self.wake_answered(trampoline);
     }
 
     fn has_backlog(&self) -> bool {

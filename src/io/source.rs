@@ -14,14 +14,16 @@ use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
+use mio::event::Event;
 use mio::{Registry, Token};
 
 use crate::kernel::Trampoline;
 
 /// Something the poller watches for the tasks parked on it.
 pub(crate) trait Source {
-    /// mio said the token made with this `sub` number is ready.
-    fn ready(&mut self, sub: usize);
+    /// mio said the token made with this `sub` number is ready; `event`
+    /// says for what (readable, the peer closed, ...).
+    fn ready(&mut self, sub: usize, event: &Event);
     /// Wakes the tasks whose operations are done.
     fn wake(&mut self, trampoline: &mut Trampoline);
     /// Whether a task is parked here: the loop must not call that a deadlock.
@@ -70,11 +72,12 @@ impl Reactor {
         Self::token(SOURCE_MASK, n)
     }
 
-    /// Tells the source a token belongs to that it is ready.
-    pub(crate) fn ready(&self, token: Token) {
+    /// Tells the source the event's token belongs to that it is ready.
+    pub(crate) fn ready(&self, event: &Event) {
+        let token = event.token();
         let source = self.sources.borrow().get(token.0 & SOURCE_MASK).cloned();
         if let Some(source) = source {
-            source.borrow_mut().ready(token.0 >> SOURCE_BITS);
+            source.borrow_mut().ready(token.0 >> SOURCE_BITS, event);
         }
     }
 

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::io::sockets::Sockets;
-use crate::io::source::{Source, source};
+use crate::io::source::source;
 use crate::kernel::{Co, Error, Resume, SystemCall, Trampoline, thrown};
 
 /// Which socket in the loop's table: a slab key, and a generation so a stale
@@ -255,8 +255,10 @@ impl SystemCall for NetOp {
         };
         let mut sockets = sockets.borrow_mut();
         let answer = sockets.start(*self, trampoline, key);
-        // Closing a socket answers the tasks that were waiting on it.
-        sockets.wake(trampoline);
+        // Closing a socket answers the tasks that were waiting on it. Only
+        // them: the end of a round's work (the backlog, the sweep, a clock
+        // read) is the loop's `wake`, once a round, not once an operation.
+        sockets.wake_answered(trampoline);
         answer
     }
 }
@@ -336,7 +338,8 @@ impl Co {
 
     /// The next line from the connection, without its `\n` or `\r\n`;
     /// `Ok(None)` when the peer has closed its side. A line that is not UTF-8
-    /// or longer than 1 MiB is an `Err` for that line only.
+    /// or longer than 1 MiB is an `Err` for that line only. A lone `\r`
+    /// does not end a line (as in asyncio; why: [`LineSplitter`](crate::LineSplitter)).
     ///
     /// ```
     /// use trampoline::{Coroutine, Scheduler};

@@ -53,3 +53,35 @@ fn tcp_server_says_why_and_closes_after_a_bad_byte() {
         sent.elapsed()
     );
 }
+
+/// Says `ready` after `go`, then holds the loop a moment (the client's next
+/// bytes and its end of stream arrive meanwhile, so mio reports them in ONE
+/// event), then echoes lines until the end of the stream, and says `eof`.
+fn slow_echo(connection: Connection) -> Coroutine<()> {
+    Coroutine::new(move |co| async move {
+        assert_eq!(co.read_line_from(&connection).await?.as_deref(), Some("go"));
+        co.write_all(&connection, "ready\n").await?;
+        std::thread::sleep(Duration::from_millis(200));
+        while let Some(line) = co.read_line_from(&connection).await? {
+            co.write_all(&connection, format!("got {line}\n")).await?;
+        }
+        co.write_all(&connection, "eof\n").await?;
+        co.close(&connection).await
+    })
+}
+
+/// A request and the end of the stream read as one short read: the end must
+/// not be lost (a short read empties the kernel's buffer of bytes, but the
+/// peer's FIN is still to be read, and edge-triggered mio will not say so
+/// again).
+#[test]
+fn a_request_and_the_end_of_the_stream_arriving_together_are_both_seen() {
+    let addr = serve(slow_echo);
+    let mut client = Client::connect(addr);
+    assert_eq!(client.ask("go").as_deref(), Some("ready"));
+    client.send("a\n");
+    client.writer.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(client.line().as_deref(), Some("got a"));
+    assert_eq!(client.line().as_deref(), Some("eof"));
+    assert_eq!(client.line(), None);
+}

@@ -149,6 +149,12 @@ impl Server {
         self.child.stderr.take().expect("stderr piped")
     }
 
+    /// Sends it SIGINT, as Ctrl-C does.
+    pub fn interrupt(&self) {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    }
+
     /// The server's peak memory (`VmHWM`), in bytes.
     pub fn peak_memory(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
@@ -175,6 +181,35 @@ pub fn tcp_server(args: &[&str]) -> Command {
     let mut command = Command::new(example("tcp_server"));
     command.args(["--port", "0"]).args(args);
     command
+}
+
+/// The `charfinder` example on a free port, with these extra arguments.
+pub fn charfinder(args: &[&str]) -> Command {
+    let mut command = Command::new(example("charfinder"));
+    command.args(["--port", "0"]).args(args);
+    command
+}
+
+/// A client whose address is `from` (127.0.0.2, say: loopback too, but not
+/// 127.0.0.1), connected to `to`.
+pub fn connect_from(from: [u8; 4], to: SocketAddr) -> Client {
+    use rustix::net::{AddressFamily, SocketType, bind, connect, socket};
+    let socket = socket(AddressFamily::INET, SocketType::STREAM, None).unwrap();
+    bind(&socket, &SocketAddr::from((from, 0))).unwrap();
+    connect(&socket, &to).unwrap();
+    Client::from_stream(TcpStream::from(socket))
+}
+
+/// Reads `stderr` line by line until one contains `needle`; all it read.
+pub fn read_until(stderr: &mut BufReader<ChildStderr>, needle: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let mut line = String::new();
+        let n = stderr.read_line(&mut line).unwrap();
+        assert!(n > 0, "the stream ended without {needle:?}: {seen}");
+        seen += &line;
+    }
+    seen
 }
 
 /// The `p`-th percentile of sorted durations.

@@ -63,7 +63,7 @@ impl Sockets {
                 entry.idle_timeout = timeout;
                 entry.last_input = self.now;
                 if let Some(timeout) = timeout {
-                    let every = (timeout / 4).clamp(SWEEP_MIN, SWEEP_MAX);
+                    let every = sweep_period(timeout);
                     self.sweep_every = Some(self.sweep_every.map_or(every, |e| e.min(every)));
                     let next = trampoline.clock.now() + every;
                     self.sweep_at = Some(self.sweep_at.map_or(next, |at| at.min(next)));
@@ -75,15 +75,18 @@ impl Sockets {
 
     /// Fails the reads and writes that waited longer than their
     /// connection's idle timeout without a byte going their way (a peer
-    /// that never reads holds a write forever otherwise); disarms itself
-    /// when no connection has a timeout any more.
+    /// that never reads holds a write forever otherwise). Its period
+    /// follows the shortest timeout still set, so it slows down again once
+    /// the connection with a short one is gone (or raised its timeout), and
+    /// it disarms itself when no connection has a timeout any more.
     pub(super) fn sweep(&mut self) {
-        let mut any = false;
+        let mut every: Option<Duration> = None;
         for (_, socket) in &mut self.table {
             let Some(timeout) = socket.idle_timeout else {
                 continue;
             };
-            any = true;
+            let period = sweep_period(timeout);
+            every = Some(every.map_or(period, |e| e.min(period)));
             for read_side in [true, false] {
                 let progress = if read_side {
                     socket.last_input
@@ -113,7 +116,107 @@ impl Sockets {
                 }
             }
         }
-        self.sweep_every = self.sweep_every.filter(|_| any);
-        self.sweep_at = self.sweep_every.map(|every| self.now + every);
+        self.sweep_every = every;
+        self.sweep_at = every.map(|every| self.now + every);
+    }
+}
+
+/// How often the sweep runs for a connection with this timeout.
+fn sweep_period(timeout: Duration) -> Duration {
+    (timeout / 4).clamp(SWEEP_MIN, SWEEP_MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{Io, Sockets};
+    use crate::io::tcp::{SocketId, SocketOption};
+    use crate::kernel::{Clock, Trampoline};
+
+    /// A connected stream in the table (its peer kept alive by the caller).
+    fn stream(sockets: &mut Sockets, peer: &std::net::TcpListener) -> SocketId {
+        let stream = mio::net::TcpStream::connect(peer.local_addr().unwrap()).unwrap();
+        sockets.insert(Io::Stream(stream)).unwrap()
+    }
+
+    fn timeout(sockets: &mut Sockets, socket: SocketId, ms: Option<u64>, t: &Trampoline) {
+        let option = SocketOption::IdleTimeout(ms.map(Duration::from_millis));
+        sockets.configure(socket, option, t).unwrap();
+    }
+
+    /// `TCP_NODELAY` is on for every stream the table opens; `configure`
+    /// turns it off, and keep-alive on with its idle time, then off.
+    #[test]
+    fn no_delay_and_keep_alive_are_set_on_the_socket_itself() {
+        use rustix::net::sockopt;
+        let poll = mio::Poll::new().unwrap();
+        let mut sockets = Sockets::new(poll.registry(), 0).unwrap();
+        let trampoline = Trampoline::new(Clock::virtual_at_zero());
+        let peer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = peer.local_addr().unwrap();
+        let stream = mio::net::TcpStream::connect(addr).unwrap();
+        let id = sockets.open_stream(stream, addr).unwrap().id();
+        let get = |sockets: &mut Sockets, f: fn(&mio::net::TcpStream) -> (bool, bool, u64)| {
+            sockets.with_stream(id, |s| Ok(f(s))).unwrap()
+        };
+        let read = |s: &mio::net::TcpStream| {
+            let keepidle = sockopt::tcp_keepidle(s).unwrap().as_secs();
+            (
+                s.nodelay().unwrap(),
+                sockopt::socket_keepalive(s).unwrap(),
+                keepidle,
+            )
+        };
+        assert!(matches!(get(&mut sockets, read), (true, false, _)));
+        let configure = |sockets: &mut Sockets, option| {
+            sockets.configure(id, option, &trampoline).unwrap();
+        };
+        configure(&mut sockets, SocketOption::NoDelay(false));
+        let idle = Some(Duration::from_secs(42));
+        configure(&mut sockets, SocketOption::KeepAlive(idle));
+        assert_eq!(get(&mut sockets, read), (false, true, 42));
+        configure(&mut sockets, SocketOption::KeepAlive(None));
+        assert!(!get(&mut sockets, read).1);
+    }
+
+    #[test]
+    fn the_sweep_slows_down_again_once_the_short_timeout_is_gone() {
+        let poll = mio::Poll::new().unwrap();
+        let mut sockets = Sockets::new(poll.registry(), 0).unwrap();
+        let trampoline = Trampoline::new(Clock::virtual_at_zero());
+        let peer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (long, short) = (stream(&mut sockets, &peer), stream(&mut sockets, &peer));
+        let ms = Duration::from_millis;
+
+        timeout(&mut sockets, long, Some(60_000), &trampoline);
+        assert_eq!(sockets.sweep_every, Some(ms(1000)));
+        timeout(&mut sockets, short, Some(100), &trampoline);
+        assert_eq!(sockets.sweep_every, Some(ms(25)));
+        assert_eq!(sockets.sweep_at, Some(ms(25)));
+
+        // The short timeout raised: the next sweep goes back to a second.
+        sockets.now = ms(25);
+        sockets.sweep();
+        assert_eq!(sockets.sweep_every, Some(ms(25)));
+        timeout(&mut sockets, short, Some(2_000), &trampoline);
+        sockets.now = ms(50);
+        sockets.sweep();
+        assert_eq!(sockets.sweep_every, Some(ms(500)));
+        assert_eq!(sockets.sweep_at, Some(ms(550)));
+
+        // Short again, then that connection closes.
+        timeout(&mut sockets, short, Some(4), &trampoline);
+        assert_eq!(sockets.sweep_every, Some(ms(1)));
+        sockets.close(short);
+        sockets.now = ms(551);
+        sockets.sweep();
+        assert_eq!(sockets.sweep_every, Some(ms(1000)));
+        assert_eq!(sockets.sweep_at, Some(ms(1551)));
+
+        // No timeout left: no sweep at all.
+        timeout(&mut sockets, long, None, &trampoline);
+        sockets.sweep();
+        assert_eq!((sockets.sweep_every, sockets.sweep_at), (None, None));
     }
 }

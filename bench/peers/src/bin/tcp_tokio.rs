@@ -9,20 +9,9 @@
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-fn reply(line: &str) -> String {
-    let mut words = line.split_whitespace();
-    match words.next().map(str::to_lowercase).as_deref() {
-        Some("add") => {
-            let sum: Result<i64, _> = words.map(str::parse::<i64>).sum();
-            match sum {
-                Ok(sum) => format!("{sum}\n"),
-                Err(e) => format!("Error: {e}\n"),
-            }
-        }
-        Some(other) => format!("Invalid command: {other}\n"),
-        None => String::new(),
-    }
-}
+#[path = "../line_protocol.rs"]
+mod line_protocol;
+use line_protocol::reply;
 
 async fn session(stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
