@@ -53,6 +53,7 @@ fn blocking(listener: std::net::TcpListener) {
             let mut matched = 0;
             loop {
                 let n = match stream.read(&mut buffer) {
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 };
@@ -88,21 +89,37 @@ fn epoll(listener: std::net::TcpListener) {
     let mut events = Events::with_capacity(1024);
     let mut buffer = vec![0; BUFFER];
     loop {
-        poll.poll(&mut events, None).unwrap();
+        match poll.poll(&mut events, None) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue, // strace attaching
+            result => result.unwrap(),
+        }
         for event in &events {
             if event.token() == LISTENER {
                 while let Ok((mut stream, _)) = listener.accept() {
                     stream.set_nodelay(true).unwrap();
                     next += 1;
                     poll.registry()
-                        .register(&mut stream, Token(next), Interest::READABLE | Interest::WRITABLE)
+                        .register(
+                            &mut stream,
+                            Token(next),
+                            Interest::READABLE | Interest::WRITABLE,
+                        )
                         .unwrap();
-                    conns.insert(next, Conn { stream, matched: 0, out: Vec::new() });
+                    conns.insert(
+                        next,
+                        Conn {
+                            stream,
+                            matched: 0,
+                            out: Vec::new(),
+                        },
+                    );
                 }
                 continue;
             }
             let key = event.token().0;
-            let Some(conn) = conns.get_mut(&key) else { continue };
+            let Some(conn) = conns.get_mut(&key) else {
+                continue;
+            };
             let mut alive = true;
             if event.is_readable() {
                 loop {
@@ -141,10 +158,15 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(0);
     let is_blocking = args.next().as_deref() == Some("--blocking");
-    let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).expect("the port is free");
+    let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+        .expect("the port is free");
     println!("Serving on http://{}", listener.local_addr().unwrap());
     std::io::stdout().flush().unwrap();
-    if is_blocking { blocking(listener) } else { epoll(listener) }
+    if is_blocking {
+        blocking(listener)
+    } else {
+        epoll(listener)
+    }
 }
 
 #[cfg(test)]
@@ -152,7 +174,13 @@ mod tests {
     #[test]
     fn counts_requests_across_reads() {
         let mut matched = 0;
-        assert_eq!(super::requests(b"GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r", &mut matched), 1);
-        assert_eq!(super::requests(b"\nGET / HTTP/1.1\r\r\n\r\n", &mut matched), 2);
+        assert_eq!(
+            super::requests(b"GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r", &mut matched),
+            1
+        );
+        assert_eq!(
+            super::requests(b"\nGET / HTTP/1.1\r\r\n\r\n", &mut matched),
+            2
+        );
     }
 }
