@@ -151,6 +151,7 @@ fn a_body_that_does_not_come_in_time_is_408() {
     // time; the reader sees the 408 while the writer still trickles.
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let started = Instant::now();
     stream
         .write_all(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
         .unwrap();
@@ -161,13 +162,12 @@ fn a_body_that_does_not_come_in_time_is_408() {
             std::thread::sleep(Duration::from_millis(20)); // the client's pace
         }
     });
-    let started = Instant::now();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert_eq!(status(&answer), "HTTP/1.1 408 Request Timeout", "{answer}");
     let waited = started.elapsed();
     assert!(
-        waited >= Duration::from_millis(250) && waited < PATIENCE,
+        waited >= Duration::from_millis(300) && waited < PATIENCE,
         "{waited:?}"
     );
     trickle.join().unwrap();
@@ -263,17 +263,14 @@ fn lingering_is_bounded_in_bytes_and_time() {
         String::from_utf8_lossy(&head[..n])
     );
     let started = Instant::now();
-    let mut buffer = [0; 64];
+    // Once the server has closed, a write is answered by a reset and the
+    // next one fails.
     while slow.write_all(b"s").is_ok() && started.elapsed() < PATIENCE {
-        match slow.read(&mut buffer) {
-            Ok(0) | Err(_) => {} // our end is shut: the server's FIN
-            Ok(_) => panic!("more after the answer"),
-        }
         std::thread::sleep(Duration::from_millis(50)); // the client's pace
     }
     let lingered = started.elapsed();
     assert!(
-        lingered >= LINGER_TIME - Duration::from_millis(300) && lingered < PATIENCE,
+        lingered >= LINGER_TIME / 2 && lingered < PATIENCE,
         "{lingered:?}"
     );
     still_serving(addr);
