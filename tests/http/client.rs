@@ -119,3 +119,22 @@ fn a_malformed_answer_is_an_error() {
     let error = fetch(Client::new(), format!("http://{addr}/")).unwrap_err();
     assert!(error.contains("malformed HTTP"), "{error}");
 }
+
+#[test]
+fn head_gets_the_length_without_waiting_for_a_body() {
+    let addr = serve(|| Server::new(test_router()));
+    let url = format!("http://{addr}/");
+    let main = Coroutine::new(move |co| async move {
+        co.call(Client::new().request("HEAD", &url, &[], Vec::new()))
+            .await
+    });
+    let answer = Scheduler::new().unwrap().run_until_complete(main).unwrap();
+    assert_eq!(
+        (
+            answer.status(),
+            answer.header("content-length"),
+            answer.body()
+        ),
+        (200, Some("12"), &b""[..])
+    );
+}

@@ -1,6 +1,10 @@
 //! The server with well-behaved clients: keep-alive, pipelining, both ways
 //! of sending a body, streamed answers.
 
+use std::process::Command;
+use std::time::Duration;
+
+use super::support;
 use super::{curl, exchange, serve, test_router};
 use trampoline::http::Server;
 
@@ -89,4 +93,53 @@ fn a_method_the_route_does_not_take_is_405() {
     let addr = serve(server);
     let out = curl(&["--include", "-X", "DELETE", &format!("http://{addr}/")]);
     assert!(out.starts_with("HTTP/1.1 405"), "{out}");
+}
+
+#[test]
+fn head_answers_what_get_would_without_the_body() {
+    let addr = serve(server);
+    // Raw: the head of GET's answer, with GET's length; then the next
+    // request on the same connection is answered (no body was sent between).
+    let raw = exchange(
+        addr,
+        b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\nHEAD /count/3 HTTP/1.1\r\nHost: x\r\n\r\n\
+          GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let answers: Vec<&str> = raw.split("HTTP/1.1 ").skip(1).collect();
+    assert_eq!(answers.len(), 3, "{raw}");
+    assert!(answers[0].starts_with("200 OK\r\n"), "{raw}");
+    assert!(answers[0].contains("Content-Length: 12\r\n"), "{raw}");
+    assert!(answers[0].contains("Content-Type: text/plain"), "{raw}");
+    assert!(answers[0].ends_with("\r\n\r\n"), "{raw}");
+    assert!(
+        answers[1].contains("Transfer-Encoding: chunked\r\n"),
+        "{raw}"
+    );
+    assert!(
+        answers[1].ends_with("\r\n\r\n"),
+        "a streamed answer's head only: {raw}"
+    );
+    assert!(answers[2].ends_with("\r\n\r\nHello world!"), "{raw}");
+    // Python's http.client: HEAD then GET on one connection.
+    let script = r#"
+import http.client, sys
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+for method in ("HEAD", "GET", "HEAD"):
+    connection.request(method, "/")
+    answer = connection.getresponse()
+    print(method, answer.status, answer.getheader("Content-Length"), repr(answer.read()))
+connection.request("HEAD", "/nowhere")
+print("HEAD", connection.getresponse().status)
+"#;
+    let mut python = Command::new("python3");
+    python.args(["-c", script, &addr.port().to_string()]);
+    let output = support::output(python, b"", Duration::from_secs(30));
+    assert!(output.status.success(), "{}", support::stderr(&output));
+    assert_eq!(
+        support::stdout(&output),
+        "HEAD 200 12 b''\nGET 200 12 b'Hello world!'\nHEAD 200 12 b''\nHEAD 404\n"
+    );
+    // A method no route takes is still 405, HEAD included where GET is not.
+    let put_only = curl(&["--include", "--head", &format!("http://{addr}/echo")]);
+    assert!(put_only.starts_with("HTTP/1.1 405"), "{put_only}");
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use super::message::Body;
-use super::wire::Wire;
+use super::wire::{Framing, Wire};
 use super::{HttpError, Response};
 use crate::kernel::{Coroutine, Error};
 use crate::toolkit::wait_for;
@@ -172,6 +172,7 @@ impl Client {
             head += "\r\n";
         }
         let max_body = self.max_body;
+        let head_only = method == "HEAD";
         let exchange = Coroutine::new(move |co| async move {
             let (addr, _) = target?;
             let connection = co.connect(addr).await?;
@@ -180,7 +181,10 @@ impl Client {
             co.write_all(&connection, request).await?;
             let mut wire = Wire::new(connection);
             let head = wire.response_head(&co).await?;
-            let framing = head.framing(false)?;
+            let framing = match head_only {
+                true => Framing::Empty, // the length is what a GET would get
+                false => head.framing(false)?,
+            };
             let body = wire.body(&co, framing, max_body).await?;
             let _ = co.close(&wire.connection).await;
             Ok(Response {

@@ -2,7 +2,6 @@
 //! it (or as the client receives it).
 
 use std::fmt;
-use std::io::Write as _;
 use std::net::SocketAddr;
 
 use crate::toolkit::Stream;
@@ -340,18 +339,30 @@ impl Response {
     }
 
     /// The status line and headers, as sent, with how the body follows.
+    /// Built with plain copies, not `write!`: the formatting machinery was
+    /// an eighth of a `GET /`'s instructions (callgrind, `http_hello`).
     pub(crate) fn head(&self, date: &str, framing: Sent, close: bool) -> Vec<u8> {
-        // Writing to a `Vec` cannot fail: the `let _` drop nothing.
         let mut head = Vec::with_capacity(160);
-        let _ = write!(head, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        head.extend_from_slice(b"HTTP/1.1 ");
+        decimal(&mut head, u64::from(self.status));
+        head.push(b' ');
+        head.extend_from_slice(reason(self.status).as_bytes());
+        head.extend_from_slice(b"\r\n");
         for (name, value) in &self.headers {
-            let _ = write!(head, "{name}: {value}\r\n");
+            head.extend_from_slice(name.as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(value.as_bytes());
+            head.extend_from_slice(b"\r\n");
         }
-        let _ = match framing {
-            Sent::Length(length) => write!(head, "Content-Length: {length}\r\n"),
-            Sent::Chunked => head.write_all(b"Transfer-Encoding: chunked\r\n"),
-            Sent::ToTheEnd => Ok(()),
-        };
+        match framing {
+            Sent::Length(length) => {
+                head.extend_from_slice(b"Content-Length: ");
+                decimal(&mut head, length as u64);
+                head.extend_from_slice(b"\r\n");
+            }
+            Sent::Chunked => head.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            Sent::ToTheEnd => {}
+        }
         if close {
             head.extend_from_slice(b"Connection: close\r\n");
         }
@@ -360,6 +371,21 @@ impl Response {
         head.extend_from_slice(b"\r\n\r\n");
         head
     }
+}
+
+/// Appends `n` in decimal.
+fn decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// How a response's body follows its head.
@@ -441,7 +467,24 @@ pub(crate) fn decode(text: &str, plus_is_space: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::decode;
+    use super::{Response, Sent, decode};
+
+    #[test]
+    fn a_head_is_written_as_sent() {
+        let response = Response::text(404, "no").with_header("X-Id", "7");
+        let head = response.head("D", Sent::Length(1_234_567_890), true);
+        assert_eq!(
+            String::from_utf8(head).unwrap(),
+            "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nX-Id: 7\r\n\
+             Content-Length: 1234567890\r\nConnection: close\r\nServer: trampoline\r\nDate: D\r\n\r\n"
+        );
+        let zero = Response::new(204).head("D", Sent::Length(0), false);
+        assert!(
+            String::from_utf8(zero)
+                .unwrap()
+                .contains("\r\nContent-Length: 0\r\n")
+        );
+    }
 
     fn form_decode(text: &str) -> String {
         decode(text, true)

@@ -26,10 +26,19 @@
 //!   kernel's send buffer is full) while other connections are served. A
 //!   handler that makes chunks faster than they can be sent gives the loop
 //!   its turn with `sleep(0)` (the HTTP charfinder does, every 256 rows).
-//! - The 408 is one watchdog task per connection, asleep until the head
-//!   deadline, instead of a `wait_for` (a task) per read. It knows whether a
-//!   byte of the head has come: an idle keep-alive connection is closed
-//!   without a word, a half-sent head gets `408 Request Timeout` first.
+//! - The 408 is one watchdog task per connection, asleep until the head or
+//!   body deadline, instead of a `wait_for` (a task) per read. It knows
+//!   whether a byte of the head has come: an idle keep-alive connection is
+//!   closed without a word, a half-sent head or body gets `408 Request
+//!   Timeout` first. It also bounds a lingering close (below).
+//! - An error answer (400, 408, 413, 431) is followed by a lingering close,
+//!   as Apache and nginx do: `shutdown_write`, then what the client still
+//!   sends is read and dropped ([`LINGER_BYTES`], [`LINGER_TIME`]) before the
+//!   close. Closing with unread input would send a TCP reset, and a client
+//!   still uploading could lose our answer to it.
+//! - `HEAD` is answered by the `GET` route unless a `HEAD` route exists: the
+//!   same status and headers, `Content-Length` included, and no body
+//!   (RFC 9110 §9.3.2); a streamed answer is dropped before its first chunk.
 //! - A protocol error ([`HttpError`]) is the client's fault and answered with
 //!   its status; a socket error ends the connection's task quietly. Either
 //!   way the task returns `Ok`, so nothing is reported as never retrieved,
@@ -48,12 +57,15 @@
 //!   reading when a `Content-Length` announces it, and as soon as the sum
 //!   passes the limit for chunks.
 //! - A complete head within [`HEAD_TIMEOUT`] (10 s) of the server starting to
-//!   wait for it ([`Server::head_timeout`]), else `408`. The body has no
-//!   deadline of its own: the limit bounds its size, not its pace.
+//!   wait for it ([`Server::head_timeout`]), else `408`; the whole body
+//!   within [`BODY_TIMEOUT`] (10 s) of the head ([`Server::body_timeout`]),
+//!   else `408`: a client that trickles or stalls its body cannot hold the
+//!   connection.
 //! - Malformed requests are `400`: what `httparse` refuses, a bad or
 //!   conflicting `Content-Length`, both `Content-Length` and
 //!   `Transfer-Encoding`, a transfer coding other than `chunked` (the classic
-//!   request-smuggling openings). Every error status closes the connection.
+//!   request-smuggling openings). Every error status closes the connection,
+//!   lingering.
 //! - The client: one connection per request (`Connection: close`), a body of
 //!   at most [`DEFAULT_MAX_RESPONSE`] (64 MiB, [`Client::max_body`]) however
 //!   it is framed (an announced `Content-Length: 2^64-1` is refused before a
@@ -61,8 +73,7 @@
 //!   the whole exchange, through the toolkit's `wait_for`. URLs are
 //!   `http://IP:PORT/path` or `localhost`: no DNS (it would block the loop),
 //!   no TLS, no connection pool.
-//! - Not done: `HEAD` is a method like any other (405 unless a route takes
-//!   it); no compression, no `Range`, no HTTP/2, no pipelined responses
+//! - Not done: no compression, no `Range`, no HTTP/2, no pipelined responses
 //!   written before earlier ones (pipelined requests are answered in order,
 //!   one at a time).
 //!
@@ -117,13 +128,27 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 /// closes an idle keep-alive connection) and closes.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a [`Server`] waits for a whole request body once its head has
+/// come ([`Server::body_timeout`]); then it answers `408 Request Timeout`.
+/// With the default [`DEFAULT_MAX_BODY`], a client slower than ~100 KiB/s
+/// is cut off.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// After an error answer, how long a [`Server`] goes on reading (and
+/// dropping) what the client still sends before it closes: a lingering
+/// close, so an upload cut short by a 413 reads the 413, not a reset.
+pub const LINGER_TIME: Duration = Duration::from_secs(2);
+
+/// The most bytes a lingering close reads and drops before it closes.
+pub const LINGER_BYTES: usize = 4 * 1024 * 1024;
+
 /// What went wrong with an HTTP exchange, as the client sees it. It reaches
 /// the caller as an [`Error`](crate::Error) with this text.
 ///
 /// ```
 /// use trampoline::http::HttpError;
 /// let e = HttpError::TooLarge { limit: 10 };
-/// assert_eq!(e.to_string(), "the response body is over the limit of 10 bytes");
+/// assert_eq!(e.to_string(), "the body is over the limit of 10 bytes");
 /// ```
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -139,7 +164,7 @@ pub enum HttpError {
     #[error("the head is over the limit of {MAX_HEAD} bytes or {MAX_HEADERS} headers")]
     HeadTooLarge,
     /// The body is over the limit.
-    #[error("the response body is over the limit of {limit} bytes")]
+    #[error("the body is over the limit of {limit} bytes")]
     TooLarge {
         /// The limit, in bytes.
         limit: usize,

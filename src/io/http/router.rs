@@ -26,7 +26,7 @@ struct Route {
 
 /// The routes of a [`Server`](super::Server): which handler answers which
 /// method and path. A path no route matches is answered 404; a path some
-/// route matches with another method, 405.
+/// route matches with another method, 405 (`HEAD` goes to `GET`'s route).
 ///
 /// ```
 /// use trampoline::http::{Request, Response, Router};
@@ -42,6 +42,7 @@ struct Route {
 /// assert_eq!(status("/", "GET"), 200);
 /// assert_eq!(status("/?query=x", "GET"), 200);
 /// assert_eq!(status("/", "DELETE"), 405);
+/// assert_eq!(status("/", "HEAD"), 200);
 /// assert_eq!(status("/nowhere", "GET"), 404);
 /// ```
 #[derive(Default)]
@@ -95,7 +96,8 @@ impl Router {
     }
 
     /// The coroutine that answers `request`: its route's handler, with the
-    /// captures filled in, or a 404 or 405.
+    /// captures filled in, or a 404 or 405. A `HEAD` request no `HEAD` route
+    /// takes goes to the `GET` route (the server sends only the head).
     ///
     /// ```
     /// use trampoline::http::{Request, Router};
@@ -105,14 +107,21 @@ impl Router {
     /// ```
     pub fn handle(&self, mut request: Request) -> Coroutine<Response> {
         let mut status = 404;
+        let mut found = None;
         for route in &self.routes {
             let Some(params) = route.matches(request.path()) else {
                 continue;
             };
-            if route.method != request.method {
-                status = 405;
-                continue;
+            if route.method == request.method {
+                found = Some((route, params));
+                break;
             }
+            if route.method == "GET" && request.method == "HEAD" && found.is_none() {
+                found = Some((route, params));
+            }
+            status = 405;
+        }
+        if let Some((route, params)) = found {
             request.params = params;
             return (route.handler)(request);
         }

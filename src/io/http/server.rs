@@ -11,7 +11,10 @@ use std::time::{Duration, SystemTime};
 
 use super::message::{Body, Sent};
 use super::wire::{Failure, Framing, Head, Wire};
-use super::{DEFAULT_MAX_BODY, HEAD_TIMEOUT, HttpError, Request, Response, Router};
+use super::{
+    BODY_TIMEOUT, DEFAULT_MAX_BODY, HEAD_TIMEOUT, HttpError, LINGER_BYTES, LINGER_TIME, Request,
+    Response, Router,
+};
 use crate::io::{Connection, Listener};
 use crate::kernel::{Co, Coroutine, Error};
 
@@ -45,6 +48,7 @@ struct Shared {
     router: Router,
     max_body: usize,
     head_timeout: Duration,
+    body_timeout: Duration,
     /// The `Date` header of the current second: formatting it once a second
     /// instead of once a response.
     date: RefCell<(u64, String)>,
@@ -52,7 +56,7 @@ struct Shared {
 
 impl Server {
     /// A server for `router`'s routes, with the default limits
-    /// ([`DEFAULT_MAX_BODY`], [`HEAD_TIMEOUT`]).
+    /// ([`DEFAULT_MAX_BODY`], [`HEAD_TIMEOUT`], [`BODY_TIMEOUT`]).
     ///
     /// ```
     /// let server = trampoline::http::Server::new(trampoline::http::Router::new());
@@ -64,6 +68,7 @@ impl Server {
                 router,
                 max_body: DEFAULT_MAX_BODY,
                 head_timeout: HEAD_TIMEOUT,
+                body_timeout: BODY_TIMEOUT,
                 date: RefCell::new((u64::MAX, String::new())),
             }),
         }
@@ -93,6 +98,20 @@ impl Server {
     /// ```
     pub fn head_timeout(self, timeout: Duration) -> Self {
         self.with(|shared| shared.head_timeout = timeout)
+    }
+
+    /// The same server with another time limit on request bodies: a client
+    /// that has not sent the whole body this long after its head is
+    /// answered `408 Request Timeout`, however it trickles.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use trampoline::http::{Router, Server};
+    /// let server = Server::new(Router::new()).body_timeout(Duration::from_secs(60));
+    /// # let _ = server;
+    /// ```
+    pub fn body_timeout(self, timeout: Duration) -> Self {
+        self.with(|shared| shared.body_timeout = timeout)
     }
 
     fn with(self, change: impl FnOnce(&mut Shared)) -> Self {
@@ -132,24 +151,52 @@ impl Server {
     }
 }
 
-/// A watchdog's view of its connection: since when it waits for a head (if
-/// it does), and whether a byte of that head has come.
-#[derive(Default)]
+/// What a connection is waiting for, as its watchdog sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// A request head: at the deadline, a 408 if a byte of it came (`seen`),
+    /// else a silent close (an idle keep-alive connection).
+    Head,
+    /// The rest of a request body: at the deadline, a 408.
+    Body,
+    /// The end of a client's input after an error answer: at the deadline,
+    /// the close.
+    Linger,
+}
+
+/// A watchdog's view of its connection: what it waits for and until when
+/// (nothing while a handler runs or a response is written), whether a byte
+/// of the head has come, and whether the watchdog has answered 408 already.
 struct Waiting {
-    since: Cell<Option<Duration>>,
+    phase: Cell<Phase>,
+    deadline: Cell<Option<Duration>>,
     seen: Cell<bool>,
+    expired: Cell<bool>,
+}
+
+impl Waiting {
+    async fn until(&self, co: &Co, phase: Phase, timeout: Duration) -> Result<(), Error> {
+        self.phase.set(phase);
+        self.deadline.set(Some(co.now().await? + timeout));
+        Ok(())
+    }
 }
 
 /// One connection: requests and responses until either side closes.
 fn connection_task(shared: Rc<Shared>, connection: Connection) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
-        let waiting = Rc::new(Waiting::default());
+        let waiting = Rc::new(Waiting {
+            phase: Cell::new(Phase::Head),
+            deadline: Cell::new(None),
+            seen: Cell::new(false),
+            expired: Cell::new(false),
+        });
+        let nap = shared
+            .head_timeout
+            .min(shared.body_timeout)
+            .min(LINGER_TIME);
         let watchdog = co
-            .spawn(watchdog(
-                shared.head_timeout,
-                waiting.clone(),
-                connection.clone(),
-            ))
+            .spawn(watchdog(nap, waiting.clone(), connection.clone()))
             .await?;
         let mut wire = Wire::new(connection);
         let outcome = serve_requests(&co, &shared, &mut wire, &waiting).await;
@@ -174,14 +221,19 @@ async fn serve_requests(
 ) -> Result<(), Error> {
     loop {
         waiting.seen.set(false);
-        waiting.since.set(Some(co.now().await?));
+        waiting.until(co, Phase::Head, shared.head_timeout).await?;
         let head = wire.request_head(co, &waiting.seen).await;
-        waiting.since.set(None);
         let request = match head {
-            Ok(Some(head)) => read_request(co, shared, wire, head).await,
+            Ok(Some(head)) => read_request(co, shared, wire, waiting, head).await,
             Ok(None) => return Ok(()),
             Err(failure) => Err(failure),
         };
+        if waiting.expired.get() {
+            // The watchdog has answered 408 while we read: what still comes
+            // is read and dropped until its lingering deadline.
+            return linger(co, wire).await;
+        }
+        waiting.deadline.set(None);
         let Incoming {
             request,
             version,
@@ -189,21 +241,53 @@ async fn serve_requests(
         } = match request {
             Ok(incoming) => incoming,
             Err(Failure::Http(error)) => {
+                // The watchdog bounds the answer's write and the lingering.
+                waiting.until(co, Phase::Linger, LINGER_TIME).await?;
                 let response = Response::text(status_for(&error), format!("{error}\n"));
-                return write_response(co, shared, &wire.connection, response, false, 1).await;
+                write_response(co, shared, &wire.connection, response, false, 1, false).await?;
+                co.shutdown_write(&wire.connection).await?;
+                return linger(co, wire).await;
             }
             Err(Failure::Io(error)) => return Err(error),
         };
+        let head_only = request.method == "HEAD";
         let response = match co.call(shared.router.handle(request)).await {
             Ok(response) => response,
             Err(error) if error.is_cancelled() => return Err(error),
             Err(error) => Response::text(500, format!("{error}\n")),
         };
-        write_response(co, shared, &wire.connection, response, keep_alive, version).await?;
+        write_response(
+            co,
+            shared,
+            &wire.connection,
+            response,
+            keep_alive,
+            version,
+            head_only,
+        )
+        .await?;
         if !keep_alive {
             return Ok(());
         }
     }
+}
+
+/// A lingering close, after an error answer and the end of our output
+/// (`shutdown_write`): what the client still sends (the rest of a body it
+/// was uploading) is read and dropped, up to [`LINGER_BYTES`] or the end of
+/// its stream, and the watchdog closes at [`LINGER_TIME`]. Closing at once,
+/// with its bytes unread, would send a reset that can destroy our answer
+/// before the client reads it.
+async fn linger(co: &Co, wire: &mut Wire) -> Result<(), Error> {
+    let mut dropped = wire.discard();
+    while dropped < LINGER_BYTES {
+        let bytes = co.read_some_from(&wire.connection, 64 * 1024).await?;
+        if bytes.is_empty() {
+            break;
+        }
+        dropped += bytes.len();
+    }
+    Ok(())
 }
 
 /// The status that answers a client's protocol error.
@@ -228,6 +312,7 @@ async fn read_request(
     co: &Co,
     shared: &Shared,
     wire: &mut Wire,
+    waiting: &Waiting,
     head: Head,
 ) -> Result<Incoming, Failure> {
     let framing = head.framing(true)?;
@@ -244,6 +329,9 @@ async fn read_request(
     {
         co.write_all(&wire.connection, &b"HTTP/1.1 100 Continue\r\n\r\n"[..])
             .await?;
+    }
+    if framing != Framing::Empty {
+        waiting.until(co, Phase::Body, shared.body_timeout).await?;
     }
     let body = wire.body(co, framing, shared.max_body).await?;
     let keep_alive = head.keep_alive();
@@ -263,7 +351,9 @@ async fn read_request(
 }
 
 /// Writes `response`: whole, or chunk by chunk as its stream emits them (to
-/// an HTTP/1.0 client, which knows no chunks, raw and then closed).
+/// an HTTP/1.0 client, which knows no chunks, raw and then closed). To a
+/// `HEAD` request (`head_only`), the head that a `GET` would get, with its
+/// `Content-Length`, and no body: a stream is dropped without a chunk made.
 async fn write_response(
     co: &Co,
     shared: &Shared,
@@ -271,6 +361,7 @@ async fn write_response(
     response: Response,
     keep_alive: bool,
     version: u8,
+    head_only: bool,
 ) -> Result<(), Error> {
     let date = shared.date(co).await?;
     let response = match (version, keep_alive, &response.body) {
@@ -279,6 +370,19 @@ async fn write_response(
         _ => response,
     };
     match response.body {
+        Body::Bytes(ref body) if head_only => {
+            let head = response.head(&date, Sent::Length(body.len()), !keep_alive);
+            co.write_all(connection, head).await
+        }
+        Body::Stream(_) if head_only => {
+            let framing = if version == 0 {
+                Sent::ToTheEnd
+            } else {
+                Sent::Chunked
+            };
+            let head = response.head(&date, framing, !keep_alive);
+            co.write_all(connection, head).await
+        }
         Body::Bytes(ref body) => {
             let mut bytes = response.head(&date, Sent::Length(body.len()), !keep_alive);
             bytes.extend_from_slice(body);
@@ -328,26 +432,37 @@ impl Shared {
     }
 }
 
-/// Closes a connection whose client has not sent a complete head within
-/// `timeout` of the server waiting for it: with a 408 if some of the head
-/// came, silently if the connection was just idle between requests.
-fn watchdog(timeout: Duration, waiting: Rc<Waiting>, connection: Connection) -> Coroutine<()> {
+/// Keeps its connection's deadlines (a [`Phase`] each): a head or a body
+/// that has not come in time is answered `408 Request Timeout` (an idle
+/// keep-alive connection is closed without a word), then the connection
+/// lingers like after any error answer, and is closed when that time is up.
+/// It sleeps until the deadline or for `nap` (the shortest timeout),
+/// whichever comes first, so a deadline set meanwhile is never missed.
+fn watchdog(nap: Duration, waiting: Rc<Waiting>, connection: Connection) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         loop {
             let now = co.now().await?;
-            let nap = match waiting.since.get() {
-                None => timeout,
-                Some(since) if now >= since + timeout => break,
-                Some(since) => since + timeout - now,
-            };
-            co.sleep(nap).await?;
-        }
-        if waiting.seen.get() {
-            let response = Response::text(408, "no complete request head in time\n");
-            let date = httpdate::fmt_http_date(SystemTime::now());
-            let mut bytes = response.head(&date, Sent::Length(response.body().len()), true);
-            bytes.extend_from_slice(response.body());
-            let _ = co.write_all(&connection, bytes).await;
+            match waiting.deadline.get() {
+                None => co.sleep(nap).await?,
+                Some(deadline) if now < deadline => co.sleep((deadline - now).min(nap)).await?,
+                Some(_) => match waiting.phase.get() {
+                    Phase::Head if !waiting.seen.get() => break,
+                    Phase::Linger => break,
+                    phase @ (Phase::Head | Phase::Body) => {
+                        waiting.expired.set(true);
+                        waiting.until(&co, Phase::Linger, LINGER_TIME).await?;
+                        let what = if phase == Phase::Head { "head" } else { "body" };
+                        let response =
+                            Response::text(408, format!("no complete request {what} in time\n"));
+                        let date = httpdate::fmt_http_date(SystemTime::now());
+                        let mut bytes =
+                            response.head(&date, Sent::Length(response.body().len()), true);
+                        bytes.extend_from_slice(response.body());
+                        co.write_all(&connection, bytes).await?;
+                        co.shutdown_write(&connection).await?;
+                    }
+                },
+            }
         }
         co.close(&connection).await
     })
@@ -360,6 +475,7 @@ impl fmt::Debug for Server {
             .field("router", &self.shared.router)
             .field("max_body", &self.shared.max_body)
             .field("head_timeout", &self.shared.head_timeout)
+            .field("body_timeout", &self.shared.body_timeout)
             .finish()
     }
 }

@@ -87,6 +87,11 @@ impl Wire {
         }
     }
 
+    /// Drops what is buffered, and says how many bytes that was.
+    pub(crate) fn discard(&mut self) -> usize {
+        std::mem::take(&mut self.buffer).len()
+    }
+
     /// Reads more: `false` at the end of the stream.
     async fn fill(&mut self, co: &Co) -> Result<bool, Error> {
         let bytes = co.read_some_from(&self.connection, READ_SIZE).await?;
