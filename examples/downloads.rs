@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --example downloads -- --count 20 --concurrency 3
 //! cargo run --example downloads -- --count 20 --concurrency 3 --verbose
+//! cargo run --example downloads -- --port 8001   # the flag server on a fixed port
 //! ```
 //!
 //! No internet: the example starts its own flag server on 127.0.0.1 (a task
@@ -39,6 +40,10 @@ struct Args {
     /// Print every result as it completes instead of the progress bar.
     #[arg(long, short)]
     verbose: bool,
+
+    /// The local flag server's port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
 }
 
 const CODES: &str = "AD AE AF AG AL AM AO AR AT AU AZ BA BB BD BE BF BG BH BI BJ \
@@ -203,9 +208,10 @@ fn flag_server(most: Rc<Cell<u32>>) -> Server {
 fn main_task(args: Args) -> Coroutine<()> {
     Coroutine::new(move |co| async move {
         let listener = co
-            .listen("127.0.0.1:0".parse().expect("a valid address"))
+            .listen(SocketAddr::from(([127, 0, 0, 1], args.port)))
             .await?;
         let server = listener.local_addr();
+        println!("Serving on http://{server}");
         let most = Rc::new(Cell::new(0));
         drop(co.spawn(flag_server(most.clone()).serve(listener)).await?);
 

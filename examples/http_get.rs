@@ -94,6 +94,7 @@ fn main_task(port: Option<u16>) -> Coroutine<()> {
                     .listen("127.0.0.1:0".parse().expect("a valid address"))
                     .await?;
                 let addr = listener.local_addr();
+                println!("Serving on http://{addr}");
                 drop(co.spawn(Server::new(ipify()).serve(listener)).await?);
                 addr
             }

@@ -13,8 +13,12 @@ use crate::support::{Killed, example, run_example};
 fn http_get_prints_status_headers_and_the_ip() {
     let (out, _) = run_example("http_get", &[], "");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "Got status 200 OK");
-    assert_eq!(lines[1], "Response headers:");
+    assert!(
+        lines[0].starts_with("Serving on http://127.0.0.1:"),
+        "{out}"
+    );
+    assert_eq!(lines[1], "Got status 200 OK");
+    assert_eq!(lines[2], "Response headers:");
     assert!(lines.contains(&"Content-Type: application/json"), "{out}");
     assert_eq!(lines[lines.len() - 2..], ["My IP address is:", "127.0.0.1"]);
 }
@@ -22,6 +26,8 @@ fn http_get_prints_status_headers_and_the_ip() {
 #[test]
 fn downloads_keeps_to_its_limit_and_reports_errors_with_their_cause() {
     let (out, _) = run_example("downloads", &["--count", "20", "--concurrency", "3"], "");
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("Serving on http://127.0.0.1:"), "{out}");
     assert!(
         out.contains("Searching for 20 flags: from AD to BJ"),
         "{out}"
