@@ -400,7 +400,7 @@ impl Scheduler {
     fn wait_for_something(&mut self, now: Duration) -> Result<(), RunError> {
         let script_line = self.script.as_ref().and_then(Script::next_time);
         let deadline = [
-            self.trampoline.timers.next_deadline(),
+            self.trampoline.next_timer(),
             self.callbacks.next_deadline(),
             self.reactor.next_deadline(),
             script_line,

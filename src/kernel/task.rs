@@ -88,9 +88,10 @@ pub(crate) struct Task {
     pub(crate) stack: Vec<Frame>,
     pub(crate) state: TaskState,
     pub(crate) completion: Rc<Completion>,
-    /// The sequence number of the task's live timer entry. An entry with
-    /// another number is stale (the task was woken another way, by a cancel
-    /// say, and may be asleep again until the same instant) and is ignored.
+    /// The sequence number of the task's live timer entry (`u64::MAX`: none;
+    /// a wake-up clears it). An entry with another number is stale (the task
+    /// was woken another way, by a cancel say, and may be asleep again until
+    /// the same instant) and is ignored.
     pub(crate) timer: u64,
 }
 

@@ -102,18 +102,33 @@ impl<T> Timers<T> {
     /// `now`, with its sequence number (to tell a stale task entry from the
     /// task's current one).
     pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(u64, T)> {
-        let first = self.first().filter(|entry| entry.deadline <= now)?;
-        let from_queue = self
-            .sorted
-            .front()
-            .is_some_and(|front| front.seq == first.seq);
+        let seq = self.first().filter(|entry| entry.deadline <= now)?.seq;
+        let entry = self.pop_first(seq);
+        Some((entry.seq, entry.what))
+    }
+
+    /// Drops the entries at the front that nobody waits for any more (lazy
+    /// deletion: a cancelled sleep leaves its entry), so the loop does not
+    /// wake, or jump its virtual clock, for them.
+    pub(crate) fn prune(&mut self, stale: impl Fn(u64, &T) -> bool) {
+        while let Some(seq) = self
+            .first()
+            .filter(|e| stale(e.seq, &e.what))
+            .map(|e| e.seq)
+        {
+            self.pop_first(seq);
+        }
+    }
+
+    /// Takes out the first entry, numbered `seq`.
+    fn pop_first(&mut self, seq: u64) -> Entry<T> {
+        let from_queue = self.sorted.front().is_some_and(|front| front.seq == seq);
         let entry = if from_queue {
             self.sorted.pop_front()
         } else {
             self.heap.pop().map(|Reverse(entry)| entry)
         };
-        let entry = entry.expect("BUG: the entry just looked at is there");
-        Some((entry.seq, entry.what))
+        entry.expect("BUG: the entry just looked at is there")
     }
 }
 

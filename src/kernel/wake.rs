@@ -16,11 +16,13 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
+use slab::Slab;
+
 use super::command::Resume;
 use super::events::LoopEvent;
 use super::input::Delivery;
 use super::report::{panic_message, report};
-use super::task::{TaskId, TaskState};
+use super::task::{Task, TaskId, TaskState};
 use super::trampoline::Trampoline;
 use super::waitlist::WaitList;
 
@@ -118,6 +120,7 @@ impl Trampoline {
             && task.id == id
         {
             task.state = TaskState::Ready;
+            task.timer = u64::MAX; // its timer entry, if any, is stale now
             self.ready.push_back((key, resume));
             self.emit(|| LoopEvent::Woken { task: id });
         }
@@ -188,16 +191,21 @@ impl Trampoline {
     /// whose task was woken another way, is ignored.
     pub(crate) fn wake_due_timers(&mut self, now: Duration) {
         while let Some((seq, (key, id))) = self.timers.pop_due(now) {
-            let state = match self.tasks.get(key) {
-                Some(task) if task.id == id && task.timer == seq => task.state,
-                _ => continue,
-            };
             // A sleeper has no ticket to tear: `tear_ticket` finds none.
-            if let TaskState::Sleeping { .. } | TaskState::Waiting { until: Some(_) } = state {
+            if rings(&self.tasks, seq, key, id) {
                 self.tear_ticket(id);
                 self.wake(key, id, Resume::Woke);
             }
         }
+    }
+
+    /// The next deadline a task still waits for: the stale entries in front
+    /// go first (`Timers::prune`).
+    pub(crate) fn next_timer(&mut self) -> Option<Duration> {
+        let tasks = &self.tasks;
+        self.timers
+            .prune(|seq, &(key, id)| !rings(tasks, seq, key, id));
+        self.timers.next_deadline()
     }
 
     /// Nothing to run now: no ready task, no request waiting.
@@ -207,6 +215,15 @@ impl Trampoline {
 }
 
 /// What a reader is resumed with: the line, its end, or why it is unreadable.
+/// Whether the timer entry `seq` for task `id` at `key` is live: the task
+/// still sleeps, or waits with a timeout, on that very entry (a wake-up by
+/// any door marks its entry stale: `wake`).
+fn rings(tasks: &Slab<Task>, seq: u64, key: usize, id: TaskId) -> bool {
+    tasks
+        .get(key)
+        .is_some_and(|task| task.id == id && task.timer == seq)
+}
+
 pub(crate) fn line(delivery: Delivery) -> Resume {
     match delivery {
         Some(Ok(line)) => Resume::Line(Some(Box::new(line))),
