@@ -179,7 +179,8 @@
 //!
 //! - `kernel/`: commands, coroutines, frames, tasks, the trampoline, parking
 //!   and waking, timers, the input queue, wait lists, errors, the observer
-//!   event stream;
+//!   event stream (a frame's one heap block is the workspace's `oneblock`
+//!   crate, the project's only `unsafe`: skip it on a first reading);
 //! - `io/`: stdin, lines, scripts, TCP, HTTP ([`http`], written on the TCP
 //!   calls like any user code), the thread pool, and the one trait through
 //!   which IO sources plug into polling;
