@@ -57,6 +57,12 @@ pub const HELD: Duration = Duration::from_millis(100);
 /// The most events the loop's side keeps while the web side holds the lock.
 const PENDING: usize = 1024;
 
+/// At full speed a snapshot is taken at most this often: a fast computation
+/// changes its stack at every snapshot, and ten a second summarise it as
+/// well as thirty, for a third of the work (the loop's walk, the browser's
+/// drawing). In slow motion, every frame the browser asks for (≤ 30/s).
+const SUMMARY: Duration = Duration::from_millis(100);
+
 /// Why a live view could not start.
 ///
 /// ```
@@ -167,6 +173,7 @@ impl Live {
                 woken: true,
                 closed: false,
                 last_snapshot: String::new(),
+                last_taken: None,
             })
         };
         source(&mut scheduler.trampoline, make).map_err(LiveError::Waker)?;
@@ -259,6 +266,8 @@ struct LiveSource {
     /// The last snapshot pinned, without its time: one that did not change
     /// is not sent again.
     last_snapshot: String,
+    /// When (loop time) the last snapshot was taken.
+    last_taken: Option<Duration>,
 }
 
 impl Source for LiveSource {
@@ -281,12 +290,7 @@ impl Source for LiveSource {
             }
         }
         if self.side.board.take_asked() {
-            let (at, body) = sample::snapshot(trampoline, &self.side.pace);
-            let changed = body != self.last_snapshot;
-            let snapshot = changed.then(|| format!(r#"{{"kind":"snapshot","at":{at},{body}"#));
-            if changed {
-                self.last_snapshot = body;
-            }
+            let snapshot = self.snapshot(trampoline);
             // Pinned even without a snapshot: the web side hears the loop is
             // alive, and takes the events that waited.
             self.side.pin(snapshot, std::iter::empty());
@@ -296,6 +300,28 @@ impl Source for LiveSource {
     /// A page may still type a line or let a held task go: not a deadlock.
     fn has_waiters(&self) -> bool {
         !self.closed
+    }
+}
+
+impl LiveSource {
+    /// A snapshot, unless the last was taken less than [`SUMMARY`] ago at
+    /// full speed, or nothing changed since.
+    fn snapshot(&mut self, trampoline: &Trampoline) -> Option<String> {
+        let now = trampoline.clock.now();
+        let recent = self
+            .last_taken
+            .is_some_and(|at| now.saturating_sub(at) < SUMMARY);
+        if recent && !self.side.pace.is_on() {
+            return None;
+        }
+        self.last_taken = Some(now);
+        let body = sample::snapshot(trampoline, &self.side.pace);
+        if body == self.last_snapshot {
+            return None;
+        }
+        let snapshot = format!(r#"{{"kind":"snapshot","at":{},{body}"#, seconds(now));
+        self.last_snapshot = body;
+        Some(snapshot)
     }
 }
 

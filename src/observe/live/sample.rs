@@ -18,9 +18,9 @@ pub(crate) const TASKS_SHOWN: usize = 200;
 /// The most frames shown of one stack: the innermost ones, then the root.
 pub(crate) const FRAMES_SHOWN: usize = 40;
 
-/// A snapshot in JSON: its loop time, and the rest of the object after
-/// `"at":..,` (what the live source compares with the last one it sent).
-pub(crate) fn snapshot(trampoline: &Trampoline, pace: &Pace) -> (String, String) {
+/// A snapshot in JSON, what follows `{"kind":"snapshot","at":..,` (what the
+/// live source compares with the last one it sent).
+pub(crate) fn snapshot(trampoline: &Trampoline, pace: &Pace) -> String {
     let held = pace.held();
     let mut tasks: Vec<_> = trampoline.tasks.iter().map(|(_, task)| task).collect();
     tasks.sort_by_key(|task| task.id);
@@ -73,7 +73,7 @@ pub(crate) fn snapshot(trampoline: &Trampoline, pace: &Pace) -> (String, String)
         ids(held.iter().copied()),
         ids(input)
     );
-    (seconds(trampoline.clock.now()), json)
+    json
 }
 
 /// `{"rate":5,"paused":false}`; the rate is `null` at full speed.
