@@ -135,8 +135,9 @@ fn the_page_streams_the_loop_and_takes_a_typed_line() {
     assert_eq!(status, 200);
     assert!(page.contains("<title>trampoline"), "{page}");
     let viewer = Viewer::open(addr);
+    // In slow motion, the call of read_input is held a slot first.
     let first = viewer.wait_for("the reader in read_input", |j| {
-        task(j, "main_task").is_some_and(|t| t["depth"] == 2)
+        task(j, "main_task").is_some_and(|t| t["depth"] == 2 && t["kind"] == "input")
     });
     assert!(first["at"].as_f64().unwrap() >= 0.0);
     let reader = task(&first, "main_task").expect("the reading task");
