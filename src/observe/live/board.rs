@@ -195,7 +195,7 @@ impl Board {
             snapshot: pinned.snapshot.as_ref().map(|(_, s)| s.clone()),
             events: pinned.output.iter().cloned().collect(),
             missed: 0,
-            // The sampler idles while nobody watches: its silence until this
+            // The loop is asked for nothing while nobody watches: its silence until this
             // browser came says nothing about the loop.
             silent_ms: None,
         };
