@@ -17,7 +17,7 @@ pub use callbacks::LoopHandle;
 pub use error::RunError;
 pub use pace::{Held, Pace, PacedStep, StepKind};
 
-use pace::{Gate, OnHeld};
+use pace::{Gate, OnHeld, Turns};
 
 use callbacks::Callbacks;
 
@@ -69,13 +69,10 @@ pub struct Scheduler {
     script: Option<Script>,
     /// Slow motion: the tasks held, the control (`pace.rs`).
     gate: Gate,
-    /// Told when one tick's turns held the loop past their threshold.
+    /// Told when a task's turn held the loop past their threshold.
     on_held: Vec<OnHeld>,
-    /// When this tick's turns began (after any poll), and the task whose
-    /// turn came last with its top frame then: what the next tick measures
-    /// a held loop with.
-    turns_began: Duration,
-    last_turn: Option<(crate::kernel::TaskId, crate::kernel::Label)>,
+    /// The turns, timed while somebody is told of a held loop.
+    turns: Turns,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -126,8 +123,7 @@ impl Scheduler {
             script: None,
             gate: Gate::default(),
             on_held: Vec::new(),
-            turns_began: Duration::ZERO,
-            last_turn: None,
+            turns: Turns::default(),
         })
     }
 
@@ -205,10 +201,11 @@ impl Scheduler {
         self.gate.pace.clone()
     }
 
-    /// Calls `callback` whenever one tick's task turns held the loop longer
+    /// Calls `callback` whenever one task's turn held the loop longer
     /// than `threshold` (real time; never under a virtual clock), naming the
-    /// task that ran last. Measured between ticks, from the clock reading
-    /// each tick takes anyway: it costs nothing per resume.
+    /// task and its top frame when the turn began (`pace.rs` says when that
+    /// is the frame that held it). Timed turn by turn, with one clock read
+    /// between two turns and none per resume.
     ///
     /// ```
     /// use std::time::Duration;
@@ -336,15 +333,15 @@ impl Scheduler {
         } else if more_input || now.saturating_sub(self.last_io_check) >= BUSY_IO_INTERVAL {
             self.poll_io(Some(Duration::ZERO))?;
         }
-        self.turns_began = now.max(self.last_io_check);
+        // The first turn begins now (or after the poll): no clock read.
+        let began = now.max(self.last_io_check);
         if paced {
-            self.run_turns_paced();
+            self.run_turns_paced(began);
             return Ok(());
         }
-        for _ in 0..self.trampoline.ready.len() {
+        for turn in 0..self.trampoline.ready.len() {
             let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
-            let task = &self.trampoline.tasks[key];
-            self.last_turn = task.labels().next().map(|top| (task.id, top));
+            self.time_turn(turn, began, key);
             self.trampoline.run_turn(key, resume);
             self.callbacks.run_next_ticks();
         }
@@ -353,30 +350,58 @@ impl Scheduler {
 
     /// The same turns in slow motion: each is one step, and a task whose step
     /// pushed or popped is held by the gate until its slot.
-    fn run_turns_paced(&mut self) {
-        for _ in 0..self.trampoline.ready.len() {
+    fn run_turns_paced(&mut self, began: Duration) {
+        for turn in 0..self.trampoline.ready.len() {
             let (key, resume) = self.trampoline.ready.pop_front().expect("BUG: counted");
+            let Some(resume) = self
+                .gate
+                .before_first_step(&mut self.trampoline, key, resume)
+            else {
+                continue;
+            };
+            self.time_turn(turn, began, key);
             let task = &self.trampoline.tasks[key];
             let top = task
                 .stack
                 .last()
                 .expect("BUG: a live task's stack is never empty");
             let before = (key, task.id, task.stack.len(), top.label());
-            self.last_turn = Some((task.id, top.label()));
             self.trampoline.run_turn(key, resume);
             self.gate.after_step(&mut self.trampoline, before);
             self.callbacks.run_next_ticks();
         }
     }
 
-    /// The previous tick's turns took `now - turns_began`: past a callback's
-    /// threshold, tell it (real time only: a virtual clock jumps).
+    /// While somebody is told of a held loop: the task at `key` begins the
+    /// tick's turn number `turn`, at `began` for the first, else now (one
+    /// clock read between two turns; none per resume).
+    #[inline]
+    fn time_turn(&mut self, turn: usize, began: Duration, key: usize) {
+        if self.on_held.is_empty() {
+            return;
+        }
+        let at = if turn == 0 {
+            began
+        } else {
+            self.trampoline.clock.now()
+        };
+        let task = &self.trampoline.tasks[key];
+        let top = task
+            .labels()
+            .next()
+            .expect("BUG: a live task's stack is never empty");
+        self.turns.begin(at, task.id, top);
+    }
+
+    /// The longest turn since the last look: past a callback's threshold,
+    /// tell it (real time only: a virtual clock jumps).
     fn check_held(&mut self, now: Duration) {
-        let took = now.saturating_sub(self.turns_began);
+        let Some((took, task, frame)) = self.turns.take_longest(now) else {
+            return;
+        };
         if self.trampoline.clock.is_virtual() || took < Duration::from_millis(1) {
             return;
         }
-        let last = self.last_turn;
         let late = self
             .trampoline
             .timers
@@ -386,7 +411,8 @@ impl Scheduler {
             at: now,
             took,
             late,
-            last,
+            task,
+            frame,
         };
         for (threshold, callback) in &mut self.on_held {
             if took > *threshold {

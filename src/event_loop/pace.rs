@@ -10,14 +10,21 @@
 //! crawls. Off, it costs the loop two `Cell` reads per tick (a tick runs up
 //! to 1024 resumes), nothing per resume.
 //!
-//! **A held loop** ([`Held`]): at the start of each tick, the time since the
-//! previous tick's turns began is how long they held the loop; past a
-//! threshold the callbacks of [`Scheduler::on_held`](super::Scheduler::on_held)
-//! hear of it, naming the task that ran last and its top frame when its turn
-//! began. No clock is read for it (the tick reads one anyway; the run's end
-//! reads one more), so it costs nothing per resume either; its price is
-//! precision: it names the last task of the tick, and times a turn, not a
-//! step.
+//! **A held loop** ([`Held`]): the loop times each task's turn, with no
+//! clock read per resume: a turn begins when the one before it ends, one
+//! clock read between two turns of a tick, none before the first (the tick
+//! has just read it) or after the last (the next tick reads it). A task
+//! alone in the ready queue, as a computation is, costs no read at all. At
+//! the next tick, if the tick's longest turn held the loop past a threshold,
+//! the callbacks of [`Scheduler::on_held`](super::Scheduler::on_held) hear
+//! of it: the task is exact, and so is how long its turn took. What it
+//! cannot know without timing every resume (as `--stats` does) is which of
+//! the turn's resumes (up to 1024) took the time: it names the frame on top
+//! when the turn began. That is the frame that held the loop when the slow
+//! step is the first of its turn — a task that blocks as soon as it is
+//! woken, as `--blocking`'s `read_input` does, and every step in slow
+//! motion, where a turn is one resume; a frame that calls another which
+//! then blocks, in the same turn, is named instead of its callee.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -209,6 +216,8 @@ pub(crate) struct Gate {
     next_slot: Duration,
     /// Slow motion was on at the last tick.
     was_on: bool,
+    /// New tasks let go after waiting for their first step: not held again.
+    admitted: Vec<(usize, TaskId)>,
 }
 
 impl Gate {
@@ -224,6 +233,7 @@ impl Gate {
             if !on {
                 // Full speed again: every held task goes.
                 self.release(trampoline, usize::MAX);
+                self.admitted.clear();
             }
         }
         if !on {
@@ -252,10 +262,33 @@ impl Gate {
         for _ in 0..count.min(held.len()) {
             let (key, id, resume) = held.pop_front().expect("BUG: counted");
             if trampoline.tasks.get(key).is_some_and(|task| task.id == id) {
+                if matches!(resume, Resume::Start) {
+                    self.admitted.push((key, id));
+                }
                 trampoline.tasks[key].state = TaskState::Ready;
                 trampoline.ready.push_back((key, resume));
             }
         }
+    }
+
+    /// Before a turn in slow motion: a new task (resumed with `Start`) waits
+    /// for a slot before its first step, once. `Some`: run it now.
+    pub(crate) fn before_first_step(
+        &mut self,
+        trampoline: &mut Trampoline,
+        key: usize,
+        resume: Resume,
+    ) -> Option<Resume> {
+        let id = trampoline.tasks[key].id;
+        if !matches!(resume, Resume::Start) {
+            return Some(resume);
+        }
+        if let Some(at) = self.admitted.iter().position(|&t| t == (key, id)) {
+            self.admitted.swap_remove(at);
+            return Some(resume);
+        }
+        self.pace.0.held.borrow_mut().push_back((key, id, resume));
+        None
     }
 
     /// After a one-step turn of the task at `key`, whose stack was `depth`
@@ -305,31 +338,31 @@ impl Gate {
     }
 }
 
-/// One tick's turns held the loop longer than a threshold: what
+/// One task's turn held the loop longer than a threshold: what
 /// [`Scheduler::on_held`](super::Scheduler::on_held)'s callbacks hear.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Held {
-    /// Loop time when it was noticed (just after).
+    /// Loop time when it was noticed (at the next tick).
     pub at: Duration,
-    /// How long the turns held the loop.
+    /// How long the turn held the loop.
     pub took: Duration,
     /// How late the earliest timer is by now (zero if none is due).
     pub late: Duration,
-    /// The task whose turn came last, and its top frame when the turn began.
-    pub last: Option<(TaskId, Label)>,
+    /// The task whose turn it was.
+    pub task: TaskId,
+    /// Its top frame when the turn began (see the module docs).
+    pub frame: Label,
 }
 
-/// `compute(30) (task 3) held the loop for 812.0 ms; timers are 612.3 ms late now`.
+/// `read_input (task 1) held the loop for 812.0 ms; timers are 612.3 ms late now`.
 impl std::fmt::Display for Held {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let by = match &self.last {
-            Some((task, label)) => format!("{label} (task {task})"),
-            None => "the loop's own work".to_string(),
-        };
         write!(
             f,
-            "{by} held the loop for {:.1} ms",
+            "{} (task {}) held the loop for {:.1} ms",
+            self.frame,
+            self.task,
             self.took.as_secs_f64() * 1e3
         )?;
         if !self.late.is_zero() {
@@ -340,6 +373,40 @@ impl std::fmt::Display for Held {
             )?;
         }
         Ok(())
+    }
+}
+
+/// The turns of the ticks since the last look, timed one by one: each
+/// begins where the one before it ended.
+#[derive(Debug, Default)]
+pub(crate) struct Turns {
+    /// The turn running: when it began, its task and top frame then.
+    current: Option<(Duration, TaskId, Label)>,
+    /// The longest turn ended since the last look: how long, task, frame.
+    longest: Option<(Duration, TaskId, Label)>,
+}
+
+impl Turns {
+    /// A turn begins at `at` (and the one before it ends).
+    pub(crate) fn begin(&mut self, at: Duration, task: TaskId, frame: Label) {
+        self.end(at);
+        self.current = Some((at, task, frame));
+    }
+
+    /// The running turn, if any, ended at `at`.
+    fn end(&mut self, at: Duration) {
+        if let Some((began, task, frame)) = self.current.take() {
+            let took = at.saturating_sub(began);
+            if self.longest.is_none_or(|(longest, ..)| took > longest) {
+                self.longest = Some((took, task, frame));
+            }
+        }
+    }
+
+    /// The longest turn that ended by `now`, forgotten here.
+    pub(crate) fn take_longest(&mut self, now: Duration) -> Option<(Duration, TaskId, Label)> {
+        self.end(now);
+        self.longest.take()
     }
 }
 

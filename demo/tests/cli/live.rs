@@ -135,8 +135,9 @@ fn the_page_streams_the_loop_and_takes_a_typed_line() {
     assert_eq!(status, 200);
     assert!(page.contains("<title>trampoline"), "{page}");
     let viewer = Viewer::open(addr);
+    // In slow motion, the call of read_input is held a slot first.
     let first = viewer.wait_for("the reader in read_input", |j| {
-        task(j, "main_task").is_some_and(|t| t["depth"] == 2)
+        task(j, "main_task").is_some_and(|t| t["depth"] == 2 && t["kind"] == "input")
     });
     assert!(first["at"].as_f64().unwrap() >= 0.0);
     let reader = task(&first, "main_task").expect("the reading task");
@@ -147,8 +148,9 @@ fn the_page_streams_the_loop_and_takes_a_typed_line() {
     assert_eq!(reader["kind"], "input");
     assert!(first["input"].as_array().unwrap().contains(&reader["id"]));
     assert_eq!(first["pace"]["rate"], 40.0);
-    // The live view's own tasks are not shown.
-    assert!(task(&first, "live_sampler").is_none() && task(&first, "live_inbox").is_none());
+    // The live view has no task of its own: the program's keep their ids.
+    assert_eq!(task(&first, "main_task").unwrap()["id"], 1);
+    assert_eq!(first["tasks"].as_array().unwrap().len(), 2, "{first}");
     let timer = &first["timers"][0];
     assert_eq!(timer["task"], task(&first, "print_every").unwrap()["id"]);
 
@@ -250,7 +252,7 @@ fn a_blocked_loop_is_seen_and_named_while_the_page_answers() {
     assert!(held["ms"].as_f64().unwrap() > 100.0, "{held}");
     let warning = stderr.recv_timeout(PATIENCE).expect("a warning on stderr");
     assert!(
-        warning.starts_with("warning: read_input (task 3) held the loop for"),
+        warning.starts_with("warning: read_input (task 1) held the loop for"),
         "{warning}"
     );
 }
@@ -296,6 +298,32 @@ fn chromium_watches_fib_6_in_slow_motion() {
     if let Ok(keep) = std::env::var("TRAMPOLINE_SCREENSHOT") {
         std::fs::write(keep, png).unwrap();
     }
+}
+
+/// `ps` lists the same tasks under the same ids with the live view as
+/// without it: the view's work on the loop is not a task.
+#[test]
+fn ps_shows_the_same_tasks_with_and_without_the_page() {
+    let ids_and_names = |web: bool| {
+        let mut command = Command::new(demo_binary());
+        command.args(["--interval", "1000"]);
+        if web {
+            command.args(["--web", "127.0.0.1:0"]);
+        }
+        let output = super::support::output(command, b"ps\n", PATIENCE);
+        assert!(output.status.success());
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let rows: Vec<String> = stdout
+            .lines()
+            .skip_while(|line| !line.starts_with("TASK"))
+            .skip(1)
+            .map(|row| row.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+            .collect();
+        rows
+    };
+    let without = ids_and_names(false);
+    assert_eq!(without, ["1 main_task", "2 print_every"]);
+    assert_eq!(ids_and_names(true), without);
 }
 
 #[test]

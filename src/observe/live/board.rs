@@ -7,12 +7,21 @@
 //! comes late. The loop's side never waits for the lock: if the web side
 //! holds it, a snapshot is skipped (a newer one comes 33 ms later) and
 //! events wait in the loop's own bounded queue until the next try.
+//!
+//! The web side wakes the loop through the board's [`mio::Waker`]: when a
+//! page sent something, and when a browser wants a snapshot ([`Board::ask`],
+//! at most once a frame). The loop takes a snapshot only then.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, TryLockError};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, TryLockError};
+use std::time::{Duration, Instant};
+
+use mio::Waker;
+
+/// At most one snapshot a frame: 30 a second.
+pub(crate) const FRAME: Duration = Duration::from_millis(33);
 
 /// How many events the board keeps for browsers that read slowly; one that
 /// falls further behind is told how many it missed.
@@ -60,11 +69,15 @@ impl Control {
 #[derive(Debug)]
 pub(crate) struct Board {
     inner: Mutex<Pinned>,
-    /// Browsers connected to `/events` now.
-    pub(crate) viewers: AtomicUsize,
     /// When the loop's clock read zero (a real clock), so the web side can
     /// tell the loop time even while the loop is stuck.
     pub(crate) loop_start: Option<Instant>,
+    /// Wakes the loop's poller (set once the loop's side is plugged in).
+    waker: OnceLock<Waker>,
+    /// A browser wants a snapshot; the loop takes one at its next look.
+    asked: AtomicBool,
+    /// When a snapshot was last asked for (web side only).
+    last_ask: Mutex<Option<Instant>>,
 }
 
 #[derive(Debug, Default)]
@@ -103,14 +116,45 @@ impl Board {
     pub(crate) fn new(loop_start: Option<Instant>) -> Self {
         Board {
             inner: Mutex::default(),
-            viewers: AtomicUsize::new(0),
             loop_start,
+            waker: OnceLock::new(),
+            asked: AtomicBool::new(false),
+            last_ask: Mutex::new(None),
         }
     }
 
-    /// Whether a browser is watching: the loop takes no snapshot otherwise.
-    pub(crate) fn watched(&self) -> bool {
-        self.viewers.load(Ordering::Relaxed) > 0
+    /// The loop's side: the waker of its poller.
+    pub(crate) fn set_waker(&self, waker: Waker) {
+        let _ = self.waker.set(waker);
+    }
+
+    /// The web side: wakes the loop, to look at what the pages sent.
+    pub(crate) fn wake_loop(&self) {
+        if let Some(waker) = self.waker.get() {
+            // A failed wake-up is only a late one: the next ask wakes it.
+            let _ = waker.wake();
+        }
+    }
+
+    /// The web side, for a browser: asks the loop for a snapshot, unless
+    /// one was asked for less than a frame ago (two browsers share them).
+    pub(crate) fn ask(&self) {
+        let mut last = self
+            .last_ask
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.is_some_and(|t| t.elapsed() < FRAME - Duration::from_millis(3)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        if !self.asked.swap(true, Ordering::AcqRel) {
+            self.wake_loop();
+        }
+    }
+
+    /// The loop's side: whether a snapshot was asked for (and no longer).
+    pub(crate) fn take_asked(&self) -> bool {
+        self.asked.swap(false, Ordering::AcqRel)
     }
 
     /// The loop's side: pins a snapshot and events, unless the web side holds
@@ -151,7 +195,7 @@ impl Board {
             snapshot: pinned.snapshot.as_ref().map(|(_, s)| s.clone()),
             events: pinned.output.iter().cloned().collect(),
             missed: 0,
-            // The sampler idles while nobody watches: its silence until this
+            // The loop is asked for nothing while nobody watches: its silence until this
             // browser came says nothing about the loop.
             silent_ms: None,
         };

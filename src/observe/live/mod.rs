@@ -9,23 +9,30 @@
 //! ```text
 //!   the program's loop (this thread)              the web thread (its own loop)
 //!   ─────────────────────────────────             ─────────────────────────────
-//!   sampler task: every 33 ms, if watched,        GET /        the page
-//!     a snapshot (a system call, like `ps`)  ──►  GET /events  each browser: the
-//!     + slow motion's steps + held warnings  board             news, ≤ 30 frames/s
-//!   inbox task: lines and controls           ◄──  POST /input, POST /control
-//!     (through the thread pool's waker)
+//!   the live source, woken by a mio Waker:   ◄──  GET /events  each browser asks
+//!     asked: a snapshot (a walk, like `ps`)       for a snapshot ≤ 30 times a second
+//!     pinned with slow motion's steps,       ──►  board: the news, sent as they come
+//!     the output lines, the held warnings
+//!     a line or a control: applied           ◄──  POST /input, POST /control
 //! ```
 //!
-//! The loop's side pays nothing per resume: nothing is recorded between two
-//! snapshots, and a snapshot is a walk over the tasks, as `ps` is. Its
+//! The loop's side is not a task but an IO source, as the sockets and the
+//! thread pool are: the program's tasks keep the ids they have without the
+//! live view, and `ps` shows only them. It pays nothing per resume: nothing
+//! is recorded between two snapshots, a snapshot is taken only when a
+//! browser asks for one, and one that did not change is not sent. Its
 //! buffers are bounded ([`board`]'s), and it never waits for the web side:
 //! a browser that reads slowly costs the web thread a parked task, not the
 //! loop a wait; one that goes away ends its task at the next write (a
 //! heartbeat goes out at least every 250 ms), which frees its connection. A
 //! fast computation is seen as a sampled stack; slow motion
-//! ([`Pace`](crate::Pace)) is how to see every push and pop. The sampler and
-//! the inbox are hidden from the page; spawned first, they take task ids 1
-//! and 2.
+//! ([`Pace`](crate::Pace)) is how to see every push and pop.
+//!
+//! A thrown error, too, is seen in slow motion: the `throw` step, with its
+//! error, marks the box that failed, on its way into its caller. At full
+//! speed the page shows only what the program prints of it: the kernel
+//! tells of a throw to observers alone, and an observer is called at every
+//! call and return as well (about 5 ns a coroutine, 11% of fib's).
 //!
 //! The JSON of `/events` is described in design.md ("The live view").
 
@@ -38,28 +45,29 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Duration;
 
 use board::{Board, Control, json_string, seconds};
-use sample::Sample;
+use mio::{Registry, Waker};
 
 use crate::event_loop::{Held, Pace, PacedStep, Scheduler, StepKind};
-use crate::kernel::{Clock, Co, Coroutine, Error, Resume, SystemCall, TaskId, Trampoline};
+use crate::io::source::{Reactor, Source, source};
+use crate::kernel::{Clock, Trampoline};
 
 /// A step that holds the loop longer than this is an event on the page
 /// (and, in the demo, a warning on stderr).
 pub const HELD: Duration = Duration::from_millis(100);
 
-/// Snapshots a second, at most, while a browser watches.
-const FRAME: Duration = Duration::from_millis(33);
-
-/// How often the sampler looks whether a browser came, while none watches.
-const IDLE: Duration = Duration::from_millis(200);
-
 /// The most events the loop's side keeps while the web side holds the lock.
 const PENDING: usize = 1024;
+
+/// At full speed a snapshot is taken at most this often: a fast computation
+/// changes its stack at every snapshot, and ten a second summarise it as
+/// well as thirty, for a third of the work (the loop's walk, the browser's
+/// drawing). In slow motion, every frame the browser asks for (≤ 30/s).
+const SUMMARY: Duration = Duration::from_millis(100);
 
 /// Why a live view could not start.
 ///
@@ -87,6 +95,12 @@ pub enum LiveError {
     /// The web thread did not say where it listens in time.
     #[error("the live view did not start within 10 s")]
     Timeout,
+    /// This scheduler has a live view already.
+    #[error("this scheduler has a live view already")]
+    Twice,
+    /// The loop's poller would not take the live view's waker.
+    #[error("cannot wake the loop from the live view")]
+    Waker(#[source] std::io::Error),
 }
 
 /// A live view of a scheduler, served on an address: [`Live::start`].
@@ -127,14 +141,23 @@ impl fmt::Debug for Live {
 
 impl Live {
     /// Serves the live view of `scheduler` on `addr` (port 0: any free
-    /// port) from a thread of its own, and adds its two tasks to the
-    /// scheduler (hidden from the view): the sampler and the inbox. The
-    /// page's controls drive [`Scheduler::pace`].
+    /// port) from a thread of its own, and plugs its loop side into the
+    /// scheduler as an IO source (not a task: the program's tasks keep their
+    /// ids). The page's controls drive [`Scheduler::pace`]. One live view
+    /// per scheduler.
     ///
     /// Fails if the address cannot be listened on.
     pub fn start(scheduler: &mut Scheduler, addr: SocketAddr) -> Result<Live, LiveError> {
-        let clock_start = match scheduler.clock() {
-            Clock::Real { start } => Some(*start),
+        let trampoline = &mut scheduler.trampoline;
+        if trampoline
+            .extensions
+            .get::<Rc<RefCell<LiveSource>>>()
+            .is_some()
+        {
+            return Err(LiveError::Twice);
+        }
+        let clock_start = match trampoline.clock {
+            Clock::Real { start } => Some(start),
             Clock::Virtual { .. } => None,
         };
         let board = Arc::new(Board::new(clock_start));
@@ -145,10 +168,21 @@ impl Live {
             board,
             pending: RefCell::default(),
             clock_start,
-            pace: pace.clone(),
+            pace,
         });
-        let inbox = scheduler.spawn(inbox_task(Arc::new(Mutex::new(inbox)), pace.clone()));
-        scheduler.spawn(sampler(side.clone(), pace, vec![inbox.id()]));
+        let make = |registry: &Registry, index: usize| {
+            let waker = Waker::new(registry, Reactor::token(index, 0))?;
+            side.board.set_waker(waker);
+            Ok(LiveSource {
+                side: side.clone(),
+                inbox,
+                woken: true,
+                closed: false,
+                last_snapshot: String::new(),
+                last_taken: None,
+            })
+        };
+        source(&mut scheduler.trampoline, make).map_err(LiveError::Waker)?;
         let held = side.clone();
         scheduler.on_held(HELD, move |h| held.event(held_json(h)));
         Ok(Live { addr, side })
@@ -223,65 +257,93 @@ impl LoopSide {
     }
 }
 
-/// The sampler: while a browser watches, a snapshot every frame, with the
-/// steps slow motion took since the last one.
-fn sampler(side: Rc<LoopSide>, pace: Pace, hidden: Vec<TaskId>) -> Coroutine<()> {
-    Coroutine::new(move |co| async move {
-        loop {
-            if !side.board.watched() {
-                co.sleep(IDLE).await?;
-                continue;
-            }
-            let sample = Sample {
-                hidden: hidden.clone(),
-                pace: pace.clone(),
-            };
-            let snapshot = sample.take(&co).await;
-            side.pin(snapshot, std::iter::empty());
-            co.sleep(FRAME).await?;
-        }
-    })
-    .named("live_sampler")
+/// The live view's side in the watched loop: an IO source, woken through
+/// the board's waker when a page sent a line or a control, or asked for a
+/// snapshot. Between two wake-ups it costs the loop one `bool` read a tick.
+struct LiveSource {
+    side: Rc<LoopSide>,
+    /// Lines and controls from the pages.
+    inbox: Receiver<Control>,
+    /// The waker fired since the last look (true at first: the web side
+    /// may have asked before the waker was there).
+    woken: bool,
+    /// The web thread is gone: nothing will come any more.
+    closed: bool,
+    /// The last snapshot pinned, without its time: one that did not change
+    /// is not sent again.
+    last_snapshot: String,
+    /// When (loop time) the last snapshot was taken.
+    last_taken: Option<Duration>,
 }
 
-/// The inbox: lines and controls from the page. The channel is read on the
-/// thread pool (a blocking `recv`), whose waker wakes the loop when one
-/// comes; the task ends when the web thread does.
-fn inbox_task(inbox: Arc<Mutex<Receiver<Control>>>, pace: Pace) -> Coroutine<()> {
-    Coroutine::new(move |co| async move {
+impl Source for LiveSource {
+    fn ready(&mut self, _sub: usize, _event: &mio::event::Event) {
+        self.woken = true;
+    }
+
+    fn wake(&mut self, trampoline: &mut Trampoline) {
+        if !std::mem::take(&mut self.woken) {
+            return;
+        }
         loop {
-            let inbox = inbox.clone();
-            let control = co
-                .run_in_executor(move || inbox.lock().ok()?.recv().ok())
-                .await?;
-            match control {
-                None => return Ok(()),
-                Some(Control::Line(line)) => type_line(&co, line).await?,
-                Some(Control::Pace(rate)) => pace.set_rate(rate),
-                Some(Control::Pause) => pace.pause(),
-                Some(Control::Play) => pace.play(),
-                Some(Control::Step) => pace.step(),
+            match self.inbox.try_recv() {
+                Ok(control) => apply(control, trampoline, &self.side.pace),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.closed = true;
+                    break;
+                }
             }
         }
-    })
-    .named("live_inbox")
-}
+        if self.side.board.take_asked() {
+            let snapshot = self.snapshot(trampoline);
+            // Pinned even without a snapshot: the web side hears the loop is
+            // alive, and takes the events that waited.
+            self.side.pin(snapshot, std::iter::empty());
+        }
+    }
 
-/// A line from the page goes where stdin's lines go, as if typed.
-#[derive(Debug)]
-struct TypeLine(String);
-
-impl SystemCall for TypeLine {
-    fn apply(self: Box<Self>, trampoline: &mut Trampoline, _key: usize) -> Option<Resume> {
-        trampoline.input.push(Ok(self.0));
-        trampoline.deliver_input();
-        Some(Resume::Woke)
+    /// A page may still type a line or let a held task go: not a deadlock.
+    fn has_waiters(&self) -> bool {
+        !self.closed
     }
 }
 
-async fn type_line(co: &Co, line: String) -> Result<(), Error> {
-    co.apply(TypeLine(line)).await;
-    Ok(())
+impl LiveSource {
+    /// A snapshot, unless the last was taken less than [`SUMMARY`] ago at
+    /// full speed, or nothing changed since.
+    fn snapshot(&mut self, trampoline: &Trampoline) -> Option<String> {
+        let now = trampoline.clock.now();
+        let recent = self
+            .last_taken
+            .is_some_and(|at| now.saturating_sub(at) < SUMMARY);
+        if recent && !self.side.pace.is_on() {
+            return None;
+        }
+        self.last_taken = Some(now);
+        let body = sample::snapshot(trampoline, &self.side.pace);
+        if body == self.last_snapshot {
+            return None;
+        }
+        let snapshot = format!(r#"{{"kind":"snapshot","at":{},{body}"#, seconds(now));
+        self.last_snapshot = body;
+        Some(snapshot)
+    }
+}
+
+/// A line from a page goes where stdin's lines go, as if typed; a control
+/// goes to slow motion.
+fn apply(control: Control, trampoline: &mut Trampoline, pace: &Pace) {
+    match control {
+        Control::Line(line) => {
+            trampoline.input.push(Ok(line));
+            trampoline.deliver_input();
+        }
+        Control::Pace(rate) => pace.set_rate(rate),
+        Control::Pause => pace.pause(),
+        Control::Play => pace.play(),
+        Control::Step => pace.step(),
+    }
 }
 
 /// `{"kind":"call","at":..,"task":3,"frame":"fib(2)","depth":4}`; a throw
@@ -307,15 +369,13 @@ fn step_json(step: &PacedStep) -> String {
 
 /// `{"kind":"held","at":..,"ms":2300.1,"late_ms":..,"task":1,"frame":"read_input"}`.
 fn held_json(held: &Held) -> String {
-    let (task, frame) = match &held.last {
-        Some((task, label)) => (task.to_string(), json_string(&label.to_string())),
-        None => ("null".into(), "null".into()),
-    };
     format!(
-        r#"{{"kind":"held","at":{},"ms":{:.1},"late_ms":{:.1},"task":{task},"frame":{frame},"text":{}}}"#,
+        r#"{{"kind":"held","at":{},"ms":{:.1},"late_ms":{:.1},"task":{},"frame":{},"text":{}}}"#,
         seconds(held.at),
         held.took.as_secs_f64() * 1e3,
         held.late.as_secs_f64() * 1e3,
+        held.task,
+        json_string(&held.frame.to_string()),
         json_string(&held.to_string())
     )
 }

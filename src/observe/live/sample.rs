@@ -1,5 +1,5 @@
-//! A snapshot of the loop, taken by a system call from the live view's
-//! sampler task: every task with its state and stack, the timers in deadline
+//! A snapshot of the loop, taken by the live view's source when a browser
+//! asks for one: every task with its state and stack, the timers in deadline
 //! order, the ready queue in order, the tasks held by slow motion and those
 //! waiting for a line. Like `ps`, it is a walk over the trampoline's tasks,
 //! at most 30 times a second; nothing is recorded between two walks.
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::board::{json_string, seconds};
 use crate::event_loop::Pace;
-use crate::kernel::{Co, Label, Resume, SystemCall, TaskId, TaskState, Trampoline, Value};
+use crate::kernel::{Label, TaskId, TaskState, Trampoline};
 
 /// The most tasks a snapshot lists (a server with thousands of connections
 /// is summed up as "n more").
@@ -18,81 +18,62 @@ pub(crate) const TASKS_SHOWN: usize = 200;
 /// The most frames shown of one stack: the innermost ones, then the root.
 pub(crate) const FRAMES_SHOWN: usize = 40;
 
-/// The system call: a snapshot in JSON, leaving out the live view's own
-/// tasks (the caller, and `hidden`).
-#[derive(Debug)]
-pub(crate) struct Sample {
-    pub(crate) hidden: Vec<TaskId>,
-    pub(crate) pace: Pace,
-}
-
-impl SystemCall for Sample {
-    fn apply(self: Box<Self>, trampoline: &mut Trampoline, key: usize) -> Option<Resume> {
-        let me = trampoline.tasks[key].id;
-        let shown = |id: &TaskId| *id != me && !self.hidden.contains(id);
-        let held = self.pace.held();
-        let mut tasks: Vec<_> = trampoline
-            .tasks
-            .iter()
-            .map(|(_, task)| task)
-            .filter(|task| shown(&task.id))
-            .collect();
-        tasks.sort_by_key(|task| task.id);
-        let mut json = format!(
-            r#"{{"kind":"snapshot","at":{},"pace":{},"tasks":["#,
-            seconds(trampoline.clock.now()),
-            pace_json(&self.pace)
-        );
-        for (n, task) in tasks.iter().take(TASKS_SHOWN).enumerate() {
-            let state = if held.contains(&task.id) {
-                "held".to_string()
-            } else {
-                task.state.to_string()
-            };
-            let labels: Vec<Label> = task.labels().collect();
-            let _ = write!(
-                json,
-                r#"{}{{"id":{},"name":{},"state":{},"kind":"{}","depth":{},"stack":{}}}"#,
-                if n == 0 { "" } else { "," },
-                task.id,
-                json_string(&task.completion.label.to_string()),
-                json_string(&state),
-                kind(task.state, held.contains(&task.id)),
-                labels.len(),
-                stack_json(&labels)
-            );
-        }
-        let mut timers: Vec<(Duration, TaskId)> = tasks
-            .iter()
-            .filter_map(|task| match task.state {
-                TaskState::Sleeping { until } | TaskState::Waiting { until: Some(until) } => {
-                    Some((until, task.id))
-                }
-                _ => None,
-            })
-            .collect();
-        timers.sort();
-        let ready = (trampoline.ready.iter())
-            .filter_map(|(k, _)| trampoline.tasks.get(*k).map(|task| task.id));
-        let input = tasks
-            .iter()
-            .filter(|task| task.state == TaskState::WaitingForInput)
-            .map(|task| task.id);
+/// A snapshot in JSON, what follows `{"kind":"snapshot","at":..,` (what the
+/// live source compares with the last one it sent).
+pub(crate) fn snapshot(trampoline: &Trampoline, pace: &Pace) -> String {
+    let held = pace.held();
+    let mut tasks: Vec<_> = trampoline.tasks.iter().map(|(_, task)| task).collect();
+    tasks.sort_by_key(|task| task.id);
+    let mut json = format!(r#""pace":{},"tasks":["#, pace_json(pace));
+    for (n, task) in tasks.iter().take(TASKS_SHOWN).enumerate() {
+        let state = if held.contains(&task.id) {
+            "held".to_string()
+        } else {
+            task.state.to_string()
+        };
+        let labels: Vec<Label> = task.labels().collect();
         let _ = write!(
             json,
-            r#"],"more":{},"timers":[{}],"ready":{},"held":{},"input":{}}}"#,
-            tasks.len().saturating_sub(TASKS_SHOWN),
-            timers
-                .iter()
-                .map(|(at, id)| format!(r#"{{"task":{id},"at":{}}}"#, seconds(*at)))
-                .collect::<Vec<_>>()
-                .join(","),
-            ids(ready.filter(shown)),
-            ids(held.iter().copied()),
-            ids(input)
+            r#"{}{{"id":{},"name":{},"state":{},"kind":"{}","depth":{},"stack":{}}}"#,
+            if n == 0 { "" } else { "," },
+            task.id,
+            json_string(&task.completion.label.to_string()),
+            json_string(&state),
+            kind(task.state, held.contains(&task.id)),
+            labels.len(),
+            stack_json(&labels)
         );
-        Some(Resume::Returned(Value::new(json)))
     }
+    let mut timers: Vec<(Duration, TaskId)> = tasks
+        .iter()
+        .filter_map(|task| match task.state {
+            TaskState::Sleeping { until } | TaskState::Waiting { until: Some(until) } => {
+                Some((until, task.id))
+            }
+            _ => None,
+        })
+        .collect();
+    timers.sort();
+    let ready =
+        (trampoline.ready.iter()).filter_map(|(k, _)| trampoline.tasks.get(*k).map(|task| task.id));
+    let input = tasks
+        .iter()
+        .filter(|task| task.state == TaskState::WaitingForInput)
+        .map(|task| task.id);
+    let _ = write!(
+        json,
+        r#"],"more":{},"timers":[{}],"ready":{},"held":{},"input":{}}}"#,
+        tasks.len().saturating_sub(TASKS_SHOWN),
+        timers
+            .iter()
+            .map(|(at, id)| format!(r#"{{"task":{id},"at":{}}}"#, seconds(*at)))
+            .collect::<Vec<_>>()
+            .join(","),
+        ids(ready),
+        ids(held.iter().copied()),
+        ids(input)
+    );
+    json
 }
 
 /// `{"rate":5,"paused":false}`; the rate is `null` at full speed.
@@ -138,14 +119,4 @@ fn stack_json(labels: &[Label]) -> String {
 fn ids(ids: impl Iterator<Item = TaskId>) -> String {
     let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
     format!("[{}]", ids.join(","))
-}
-
-impl Sample {
-    /// Takes the snapshot from a coroutine.
-    pub(crate) async fn take(self, co: &Co) -> Option<String> {
-        match co.apply(self).await {
-            Resume::Returned(json) => Some(json.take()),
-            _ => None,
-        }
-    }
 }

@@ -12,12 +12,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use super::LiveError;
-use super::board::{Board, Control, News};
+use super::board::{Board, Control, FRAME, News};
 use crate::event_loop::Scheduler;
 use crate::io::http::{Request, Response, Router, Server};
 use crate::kernel::Coroutine;
@@ -25,10 +24,6 @@ use crate::toolkit::Stream;
 
 /// The page: plain HTML, CSS and JavaScript, no build step, no CDN.
 const PAGE: &str = include_str!("page.html");
-
-/// How often a browser's stream looks at the board: at most 30 snapshots a
-/// second reach a browser.
-const FRAME: Duration = Duration::from_millis(33);
 
 /// A browser hears at least this often, even from a stuck loop (then with
 /// how long the loop has been silent): the page knows the server is alive,
@@ -47,11 +42,15 @@ pub(crate) fn start(
         .name("trampoline-live".into())
         .spawn(move || {
             let tell_error = tell.clone();
+            let watched = board.clone();
             let run = Scheduler::new()
                 .and_then(|mut web| web.run_until_complete(serve(addr, board, controls, tell)));
             if let Err(why) = run {
                 let _ = tell_error.send(Err(LiveError::Loop(why.to_string())));
             }
+            // The controls' channel is closed now: the loop's side looks,
+            // and knows no line will come from a page any more.
+            watched.wake_loop();
         })
         .map_err(LiveError::Thread)?;
     told.recv_timeout(Duration::from_secs(10))
@@ -83,6 +82,7 @@ fn serve(
 
 fn router(board: Arc<Board>, controls: Sender<Control>) -> Router {
     let lines = controls.clone();
+    let (line_board, control_board) = (board.clone(), board.clone());
     Router::new()
         .route("GET", "/", |_request| {
             Coroutine::new(|_co| async { Ok(Response::html(200, PAGE)) })
@@ -105,11 +105,13 @@ fn router(board: Arc<Board>, controls: Sender<Control>) -> Router {
             let sent = typed
                 .into_iter()
                 .all(|line| lines.send(Control::Line(line.to_string())).is_ok());
+            line_board.wake_loop();
             Coroutine::new(move |_co| async move { Ok(answer(sent)) })
         })
         .route("POST", "/control", move |request: Request| {
             let control = Control::parse(&String::from_utf8_lossy(request.body()));
             let sent = control.map(|c| controls.send(c).is_ok());
+            control_board.wake_loop();
             Coroutine::new(move |_co| async move {
                 Ok(match sent {
                     None => Response::text(400, "want: pace N, pace off, pause, play or step\n"),
@@ -129,16 +131,17 @@ fn answer(sent: bool) -> Response {
 }
 
 /// One browser's event stream: what the board has that it has not seen, a
-/// frame at a time. It counts as a viewer while it lives; a browser that
-/// goes away ends it at the next write, and its connection with it.
+/// frame at a time, asking the loop for a snapshot each frame. A browser
+/// that goes away ends it at the next write, and its connection with it.
 fn events(board: Arc<Board>) -> Stream<Vec<u8>> {
     Stream::new(move |y| async move {
-        let _viewer = Viewer::new(board.clone());
+        board.ask();
         let (news, mut cursor) = board.welcome();
         let mut beat = Instant::now();
         y.emit(frame(&board, news, true)).await?;
         loop {
             y.sleep(FRAME).await?;
+            board.ask();
             let news = board.news(&mut cursor);
             let quiet = news.snapshot.is_none() && news.events.is_empty() && news.missed == 0;
             if quiet && beat.elapsed() < BEAT {
@@ -177,20 +180,4 @@ fn frame(board: &Board, news: News, beat: bool) -> Vec<u8> {
         ));
     }
     out.into_bytes()
-}
-
-/// Counts a browser on `/events` for as long as its stream lives.
-struct Viewer(Arc<Board>);
-
-impl Viewer {
-    fn new(board: Arc<Board>) -> Self {
-        board.viewers.fetch_add(1, Ordering::Relaxed);
-        Viewer(board)
-    }
-}
-
-impl Drop for Viewer {
-    fn drop(&mut self) {
-        self.0.viewers.fetch_sub(1, Ordering::Relaxed);
-    }
 }
