@@ -136,6 +136,14 @@ pub trait Observer {
         false
     }
 
+    /// Whether this observer wants [`LoopEvent::Called`] and
+    /// [`LoopEvent::Returned`]: one each per coroutine, most of what watching
+    /// a fast computation costs. Without them it still hears throws, parks,
+    /// wake-ups, spawns and ends. Asked once, when the observer is attached.
+    fn wants_calls(&self) -> bool {
+        true
+    }
+
     /// Whether this observer reads `at`. Reading the real clock is most of
     /// what an event costs, so when no attached observer wants the time,
     /// `at` is `Duration::ZERO`. Asked once, when the observer is attached.
@@ -149,6 +157,8 @@ pub(crate) struct Observers {
     list: Vec<Box<dyn Observer>>,
     /// Whether one of them wants [`LoopEvent::Stepped`].
     pub(crate) steps: bool,
+    /// Whether one of them wants calls and returns.
+    pub(crate) calls: bool,
     /// Whether one of them reads the time of events.
     pub(crate) time: bool,
 }
@@ -156,6 +166,7 @@ pub(crate) struct Observers {
 impl Observers {
     pub(crate) fn attach(&mut self, observer: Box<dyn Observer>) {
         self.steps |= observer.wants_steps();
+        self.calls |= observer.wants_calls();
         self.time |= observer.wants_time();
         self.list.push(observer);
     }

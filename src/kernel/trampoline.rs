@@ -246,11 +246,13 @@ impl Trampoline {
         let (id, label) = (task.id, frame.label());
         task.stack.push(frame);
         let depth = task.stack.len();
-        self.emit(|| LoopEvent::Called {
-            task: id,
-            label,
-            depth,
-        });
+        if self.observers.calls {
+            self.emit(|| LoopEvent::Called {
+                task: id,
+                label,
+                depth,
+            });
+        }
     }
 
     /// The top generator finished: pop it, and resume its caller with the
@@ -265,7 +267,7 @@ impl Trampoline {
             .expect("BUG: a live task's stack is never empty");
         let task = task.id;
         let outcome = outcome.map_err(|error| error.thrown_through(frame.label()));
-        if self.observers.active() {
+        if self.observers.active() && (self.observers.calls || outcome.is_err()) {
             let label = frame.label();
             self.emit(|| match &outcome {
                 Ok(_) => LoopEvent::Returned { task, label, depth },

@@ -261,7 +261,9 @@ impl SystemCall for Emit {
         let frame = task.stack.pop().expect("BUG: the stack is two deep");
         let (task, label) = (task.id, frame.label());
         self.0.frame.set(Some(frame));
-        trampoline.emit(|| LoopEvent::Returned { task, label, depth });
+        if trampoline.observers.calls {
+            trampoline.emit(|| LoopEvent::Returned { task, label, depth });
+        }
         Some(Resume::Woke)
     }
 }

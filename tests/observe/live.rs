@@ -137,3 +137,82 @@ fn watched_and_fed() {
         "loop times start at the first"
     );
 }
+
+const THROW_CHILD: &str = "TRAMPOLINE_LIVE_THROW_CHILD";
+
+/// At full speed (no slow motion) an error thrown into a caller still
+/// reaches the page, as a `throw` event naming the frame and the error.
+#[test]
+fn a_throw_at_full_speed_reaches_the_page() {
+    if std::env::var_os(THROW_CHILD).is_some() {
+        return thrown_at_full_speed();
+    }
+    let mut process = this_test_again(module_path!(), "a_throw_at_full_speed_reaches_the_page")
+        .env(THROW_CHILD, "1")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = process.stdin.take();
+    let status = wait(&mut process, TIMEOUT);
+    drop(stdin);
+    assert!(status.success(), "{status}");
+}
+
+fn thrown_at_full_speed() {
+    let mut scheduler = Scheduler::new().unwrap();
+    let live = Live::start(&mut scheduler, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = live.addr();
+    let (tell, told) = channel();
+    let watcher = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.write_all(b"GET /events HTTP/1.0\r\n\r\n").unwrap();
+        let mut seen = Vec::new();
+        let mut typed = false;
+        for line in BufReader::new(stream).lines() {
+            let line = line.expect("the stream goes on");
+            let Some(json) = line.strip_prefix("data: ") else {
+                continue;
+            };
+            let json: serde_json::Value = serde_json::from_str(json).unwrap();
+            let waiting =
+                json["kind"] == "snapshot" && !json["input"].as_array().unwrap().is_empty();
+            if waiting && !typed {
+                assert_eq!(post(addr, "/input", "go"), 204);
+                typed = true;
+            }
+            let done = json["kind"] == "output" && json["line"] == "caught";
+            seen.push(json);
+            if done {
+                break;
+            }
+        }
+        tell.send(seen).unwrap();
+    });
+    let shown = live.clone();
+    let main = Coroutine::new(move |co| async move {
+        co.read_line().await?;
+        let explode = Coroutine::<()>::new(|_co| async { Err("boom".into()) }).named("explode");
+        let got = co.call(explode).await;
+        assert!(got.is_err());
+        shown.say("caught");
+        Ok(())
+    })
+    .named("main");
+    scheduler.run_until_complete(main).unwrap();
+    let seen = told
+        .recv_timeout(PATIENCE)
+        .expect("the watcher saw the end");
+    watcher.join().unwrap();
+    let throw = seen
+        .iter()
+        .find(|j| j["kind"] == "throw")
+        .unwrap_or_else(|| panic!("no throw event at full speed: {seen:?}"));
+    assert_eq!(throw["frame"], "explode");
+    assert_eq!(throw["error"], "boom");
+    assert_eq!(throw["task"], 1, "{throw}");
+    assert!(
+        !seen.iter().any(|j| j["kind"] == "call"),
+        "no calls at full speed"
+    );
+}
