@@ -217,6 +217,6 @@ pub use toolkit::sync::{
     Semaphore,
 };
 pub use toolkit::{
-    Awaitable, DoneCallback, ReturnWhen, Stream, TaskGroup, TaskRef, Yielder, as_completed, gather,
-    gather_outcomes, shield, timeout, wait, wait_for,
+    Awaitable, DoneCallback, ReturnWhen, Stream, TaskGroup, TaskRef, Timeout, Yielder,
+    as_completed, gather, gather_outcomes, shield, timeout, wait, wait_for,
 };
