@@ -186,7 +186,7 @@
 //! - `event_loop/`: [`Scheduler`], the tick, callbacks ([`LoopHandle`]),
 //!   slow motion ([`Pace`]) and the held-loop notice ([`Held`]);
 //! - `toolkit/`: what asyncio users reach for ([`gather`], [`Queue`],
-//!   [`Lock`], [`TaskGroup`], [`timeout`], ...);
+//!   [`Lock`], [`TaskGroup`], [`Timeout`], ...);
 //! - `observe/`: trace, timeline, stats, progress, `ps`, the live view.
 //!
 //! `design.md` in the repository has the codemap file by file, the
