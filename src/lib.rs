@@ -187,7 +187,7 @@
 //! - `event_loop/`: [`Scheduler`], the tick, callbacks ([`LoopHandle`]),
 //!   slow motion ([`Pace`]) and the held-loop notice ([`Held`]);
 //! - `toolkit/`: what asyncio users reach for ([`gather`], [`Queue`],
-//!   [`Lock`], [`TaskGroup`], [`timeout`], ...);
+//!   [`Lock`], [`TaskGroup`], [`Timeout`], ...);
 //! - `observe/`: trace, timeline, stats, progress, `ps`, the live view.
 //!
 //! `design.md` in the repository has the codemap file by file, the
@@ -218,6 +218,6 @@ pub use toolkit::sync::{
     Semaphore,
 };
 pub use toolkit::{
-    Awaitable, DoneCallback, ReturnWhen, Stream, TaskGroup, TaskRef, Yielder, as_completed, gather,
-    gather_outcomes, shield, timeout, wait, wait_for,
+    Awaitable, DoneCallback, ReturnWhen, Stream, TaskGroup, TaskRef, Timeout, Yielder,
+    as_completed, gather, gather_outcomes, shield, timeout, wait, wait_for,
 };

@@ -16,5 +16,5 @@ pub use combinators::{
 };
 pub use current::TaskRef;
 pub use handle::DoneCallback;
-pub use scope::{TaskGroup, shield, timeout};
+pub use scope::{TaskGroup, Timeout, shield, timeout};
 pub use stream::{Stream, Yielder};
