@@ -378,11 +378,23 @@ impl Ended {
         }
     }
 
-    /// A clean exit: status 0 and nothing on stderr.
+    /// A clean exit: status 0 and nothing on stderr but the loop's notice
+    /// that a step held it over 100 ms of real time, which a loaded machine
+    /// (a CI box running builds beside us) can cause by descheduling us.
     pub fn assert_clean(&self) {
         assert!(self.status.success(), "{self:?}");
-        assert_eq!(self.stderr, "", "{self:?}");
+        self.assert_no_complaints();
         self.assert_whole_lines();
+    }
+
+    /// Nothing on stderr but held-loop notices (see `assert_clean`).
+    pub fn assert_no_complaints(&self) {
+        let complaints: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|line| !line.contains(" held the loop for "))
+            .collect();
+        assert!(complaints.is_empty(), "{complaints:?}");
     }
 }
 
