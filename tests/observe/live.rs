@@ -32,6 +32,48 @@ fn post(addr: SocketAddr, path: &str, body: &str) -> u16 {
     answer[9..12].parse().unwrap()
 }
 
+/// A page's side, on a thread: reads `/events`, types `line` once the
+/// program waits for input, and sends back every event up to the output
+/// line `last` (or until [`PATIENCE`] runs out).
+fn watch(
+    addr: SocketAddr,
+    line: &'static str,
+    last: &'static str,
+) -> (
+    std::thread::JoinHandle<()>,
+    std::sync::mpsc::Receiver<Vec<serde_json::Value>>,
+) {
+    let (tell, told) = channel();
+    let watcher = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.write_all(b"GET /events HTTP/1.0\r\n\r\n").unwrap();
+        let mut seen = Vec::new();
+        let mut typed = false;
+        let deadline = Instant::now() + PATIENCE;
+        for event in BufReader::new(stream).lines() {
+            let event = event.expect("the stream goes on");
+            let Some(json) = event.strip_prefix("data: ") else {
+                continue;
+            };
+            let json: serde_json::Value = serde_json::from_str(json).unwrap();
+            let waiting =
+                json["kind"] == "snapshot" && !json["input"].as_array().unwrap().is_empty();
+            if waiting && !typed {
+                assert_eq!(post(addr, "/input", line), 204);
+                typed = true;
+            }
+            let done = json["kind"] == "output" && json["line"] == last;
+            seen.push(json);
+            if done || Instant::now() > deadline {
+                break;
+            }
+        }
+        tell.send(seen).unwrap();
+    });
+    (watcher, told)
+}
+
 const CHILD: &str = "TRAMPOLINE_LIVE_CHILD";
 
 #[test]
@@ -60,34 +102,7 @@ fn watched_and_fed() {
     let addr = live.addr();
     // The browser's side, on a thread: watch, wait for the reader, type 7,
     // collect everything until the answer shows.
-    let (tell, told) = channel();
-    let watcher = std::thread::spawn(move || {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        stream.write_all(b"GET /events HTTP/1.0\r\n\r\n").unwrap();
-        let mut seen = Vec::new();
-        let mut typed = false;
-        let deadline = Instant::now() + PATIENCE;
-        for line in BufReader::new(stream).lines() {
-            let line = line.expect("the stream goes on");
-            let Some(json) = line.strip_prefix("data: ") else {
-                continue;
-            };
-            let json: serde_json::Value = serde_json::from_str(json).unwrap();
-            let waiting =
-                json["kind"] == "snapshot" && !json["input"].as_array().unwrap().is_empty();
-            if waiting && !typed {
-                assert_eq!(post(addr, "/input", "7"), 204);
-                typed = true;
-            }
-            let done = json["kind"] == "output" && json["line"] == "fib(7) = 13";
-            seen.push(json);
-            if done || Instant::now() > deadline {
-                break;
-            }
-        }
-        tell.send(seen).unwrap();
-    });
+    let (watcher, told) = watch(addr, "7", "fib(7) = 13");
     let shown = live.clone();
     let main = Coroutine::new(move |co| async move {
         let line = co.read_line().await?.unwrap_or_default();
@@ -162,33 +177,7 @@ fn thrown_at_full_speed() {
     let mut scheduler = Scheduler::new().unwrap();
     let live = Live::start(&mut scheduler, "127.0.0.1:0".parse().unwrap()).unwrap();
     let addr = live.addr();
-    let (tell, told) = channel();
-    let watcher = std::thread::spawn(move || {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        stream.write_all(b"GET /events HTTP/1.0\r\n\r\n").unwrap();
-        let mut seen = Vec::new();
-        let mut typed = false;
-        for line in BufReader::new(stream).lines() {
-            let line = line.expect("the stream goes on");
-            let Some(json) = line.strip_prefix("data: ") else {
-                continue;
-            };
-            let json: serde_json::Value = serde_json::from_str(json).unwrap();
-            let waiting =
-                json["kind"] == "snapshot" && !json["input"].as_array().unwrap().is_empty();
-            if waiting && !typed {
-                assert_eq!(post(addr, "/input", "go"), 204);
-                typed = true;
-            }
-            let done = json["kind"] == "output" && json["line"] == "caught";
-            seen.push(json);
-            if done {
-                break;
-            }
-        }
-        tell.send(seen).unwrap();
-    });
+    let (watcher, told) = watch(addr, "go", "caught");
     let shown = live.clone();
     let main = Coroutine::new(move |co| async move {
         co.read_line().await?;
