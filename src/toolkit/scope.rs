@@ -101,7 +101,7 @@ impl TaskGroup {
     ///         co.join(one).await
     ///     }))).await?;
     ///     let late = group.spawn(&co, Coroutine::new(|_co| async { Ok(2) })).await;
-    ///     assert_eq!(late.unwrap_err().to_string(), "the task group is finished");
+    ///     assert_eq!(late.unwrap_err().to_string(), "TaskGroup is finished");
     ///     Ok(one)
     /// });
     /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), 1);
@@ -112,10 +112,10 @@ impl TaskGroup {
         coroutine: Coroutine<T>,
     ) -> Result<JoinHandle<T>, Error> {
         if !self.inner.entered.get() {
-            return Err(Error::msg("the task group has not been entered"));
+            return Err(Error::msg("TaskGroup has not been entered"));
         }
         if self.inner.finished.get() {
-            return Err(Error::msg("the task group is finished"));
+            return Err(Error::msg("TaskGroup is finished"));
         }
         let task = co.spawn(coroutine).await?;
         let inner = self.inner.clone();
@@ -156,7 +156,7 @@ impl TaskGroup {
         Coroutine::new(move |co| async move {
             let inner = &group.inner;
             if inner.entered.replace(true) {
-                return Err(Error::msg("the task group has already been entered"));
+                return Err(Error::msg("TaskGroup has already been entered"));
             }
             let parent = co.current_task().await?;
             inner.parent_cancels_before.set(parent.cancelling());
