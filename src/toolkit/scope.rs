@@ -58,6 +58,10 @@ pub struct TaskGroup {
 struct GroupInner {
     /// The task running the body, while it runs.
     parent: RefCell<Option<TaskRef>>,
+    /// `run` has started (a group runs once), and has ended: a child
+    /// spawned before or after would have nobody to report its error to.
+    entered: Cell<bool>,
+    finished: Cell<bool>,
     /// Cancels of the children, to send when the group aborts.
     children: RefCell<Vec<Box<dyn Fn()>>>,
     running: Cell<usize>,
@@ -83,16 +87,22 @@ impl TaskGroup {
 
     /// Starts `coroutine` as a child of the group (asyncio's
     /// `create_task`). Its handle is for looking at it or joining it; the
-    /// group waits for it anyway.
+    /// group waits for it anyway. Fails, starting nothing, if the group's
+    /// [`run`](Self::run) has not started yet or has ended (as asyncio's
+    /// "has not been entered", "is finished"): nobody would wait for the
+    /// child or hear of its error.
     ///
     /// ```
     /// use trampoline::{Coroutine, Scheduler, TaskGroup};
     /// let main = Coroutine::new(|co| async move {
     ///     let group = TaskGroup::new();
-    ///     co.call(group.run(|g| Coroutine::new(move |co| async move {
+    ///     let one = co.call(group.run(|g| Coroutine::new(move |co| async move {
     ///         let one = g.spawn(&co, Coroutine::new(|_co| async { Ok(1) })).await?;
     ///         co.join(one).await
-    ///     }))).await
+    ///     }))).await?;
+    ///     let late = group.spawn(&co, Coroutine::new(|_co| async { Ok(2) })).await;
+    ///     assert_eq!(late.unwrap_err().to_string(), "TaskGroup is finished");
+    ///     Ok(one)
     /// });
     /// assert_eq!(Scheduler::new().unwrap().run_until_complete(main).unwrap(), 1);
     /// ```
@@ -101,6 +111,12 @@ impl TaskGroup {
         co: &Co,
         coroutine: Coroutine<T>,
     ) -> Result<JoinHandle<T>, Error> {
+        if !self.inner.entered.get() {
+            return Err(Error::msg("TaskGroup has not been entered"));
+        }
+        if self.inner.finished.get() {
+            return Err(Error::msg("TaskGroup is finished"));
+        }
         let task = co.spawn(coroutine).await?;
         let inner = self.inner.clone();
         inner.running.set(inner.running.get() + 1);
@@ -125,7 +141,8 @@ impl TaskGroup {
 
     /// A coroutine that runs `body` with the group, then waits for every
     /// child; returns the body's value, or fails if a child (or the body)
-    /// failed: one error listing them all.
+    /// failed: one error listing them all. A group runs once: a second
+    /// `run` fails at once (asyncio's "has already been entered").
     ///
     /// ```
     /// use trampoline::{Coroutine, Scheduler, TaskGroup};
@@ -138,6 +155,9 @@ impl TaskGroup {
         let body = body(self.clone());
         Coroutine::new(move |co| async move {
             let inner = &group.inner;
+            if inner.entered.replace(true) {
+                return Err(Error::msg("TaskGroup has already been entered"));
+            }
             let parent = co.current_task().await?;
             inner.parent_cancels_before.set(parent.cancelling());
             *inner.parent.borrow_mut() = Some(parent);
@@ -155,6 +175,7 @@ impl TaskGroup {
                     group.sort_out(error, &mut outside_cancel);
                 }
             }
+            inner.finished.set(true);
             let parent = inner.parent.borrow_mut().take();
             if let Some(parent) = parent {
                 if group.cancelled_from_outside() {
@@ -162,8 +183,10 @@ impl TaskGroup {
                 }
                 parent.uncancel(inner.parent_cancels_ours.take());
             }
-            // A cancel from outside wins over the children's errors, as in
-            // asyncio since 3.12.3 (gh-116720): the task is being cancelled.
+            // A cancel from outside wins over the children's errors (kept in
+            // `errors()`): the task is being cancelled. asyncio raises the
+            // errors, which "have priority", and since gh-116720 (3.12.3)
+            // cancels the task again so the cancel is not lost (README).
             let errors = inner.errors.borrow();
             match (value, outside_cancel) {
                 (_, Some(cancelled)) => Err(cancelled),

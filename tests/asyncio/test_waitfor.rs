@@ -1,13 +1,19 @@
 //! CPython's `Lib/test/test_asyncio/test_waitfor.py`, ported. A timeout of
 //! `None` is `Duration::MAX`; a future set later is a task that sleeps then
 //! returns; `SlowTask` sleeps on the virtual clock, swallowing cancels.
+//!
+//! The file (3.12) has 19 test methods, all ported here (`cargo test
+//! --test asyncio test_waitfor`), and `test_wait_for_self_cancellation`
+//! (3.11's file) besides. Where the original awaits a task it handed to
+//! `wait_for` or `shield`, which take the handle, a done callback added
+//! before (`ending`) tells how it ended and its value.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use trampoline::sync::Event;
-use trampoline::{Coroutine, Error, ErrorKind, ReturnWhen, wait, wait_for};
+use trampoline::{Coroutine, Error, ErrorKind, JoinHandle, ReturnWhen, shield, wait, wait_for};
 
 use super::common::{ms, run, secs, yield_now};
 
@@ -281,4 +287,123 @@ fn test_cancel_blocking_wait_for() {
 #[test]
 fn test_cancel_wait_for() {
     cancel_wait_for(secs(60));
+}
+
+#[test]
+fn test_wait_for_cancel_suppressed() {
+    // GH-86296: a task that swallows its cancel and returns a value: the
+    // `wait_for` returns the value, as `timeout` does.
+    let main = Coroutine::new(|co| async move {
+        let return_42 = Coroutine::new(|co| async move {
+            match co.sleep(secs(10)).await {
+                Err(e) if e.is_cancelled() => Ok(42),
+                _ => Ok(0),
+            }
+        });
+        let res = co.call(wait_for(return_42, ms(100))).await?;
+        Ok((res, co.now().await?))
+    });
+    assert_eq!(run(main).unwrap(), (42, ms(100)));
+}
+
+/// What a done callback saw of a task as it ended: cancelled, its value.
+type Ending<T> = Rc<RefCell<Option<(bool, Option<T>)>>>;
+
+fn ending<T: Clone + 'static>(t: &JoinHandle<T>) -> Ending<T> {
+    let seen: Ending<T> = Rc::default();
+    let s = seen.clone();
+    t.add_done_callback(move |t| *s.borrow_mut() = Some((t.is_cancelled(), t.result().ok())));
+    seen
+}
+
+#[test]
+fn test_wait_for_issue86296() {
+    // GH-86296: the task should get cancelled and not run to completion.
+    // inner completes in one cycle of the event loop so it completes
+    // before the task is cancelled.
+    let reached_end = Rc::new(Cell::new(false));
+    let r = reached_end.clone();
+    let main = Coroutine::new(move |co| async move {
+        let inner_task = co.spawn(Coroutine::new(|_co| async { Ok("done") })).await?;
+        let inner = ending(&inner_task);
+        let task = co
+            .spawn(Coroutine::new(move |co| async move {
+                co.call(wait_for(inner_task, secs(100))).await?;
+                co.sleep(secs(1)).await?;
+                r.set(true);
+                Ok(())
+            }))
+            .await?;
+        assert!(!task.is_finished());
+        // Run the task
+        yield_now(&co).await?;
+        task.cancel();
+        assert!(co.join(task).await.unwrap_err().is_cancelled());
+        let inner = inner.borrow_mut().take();
+        Ok(inner)
+    });
+    assert_eq!(run(main).unwrap(), Some((false, Some("done"))));
+    assert!(!reached_end.get());
+}
+
+// WaitForShieldTests
+
+/// `coro()`: sleeps `d`, returns "done".
+fn done_after(d: Duration) -> Coroutine<&'static str> {
+    super::common::after(d, "done")
+}
+
+#[test]
+fn test_zero_timeout() {
+    // `shield` runs as a task of its own, wrapping the given one: with a
+    // timeout of 0 the shielding task is cancelled at once and the task
+    // it wraps runs on.
+    let main = Coroutine::new(|co| async move {
+        let task = co.spawn(done_after(ms(10))).await?;
+        let inner = ending(&task);
+        let shielded_task = co.spawn(shield(task)).await?;
+        let shielded = ending(&shielded_task);
+        let got = co.call(wait_for(shielded_task, Duration::ZERO)).await;
+        assert!(timed_out(&got.unwrap_err()));
+        // Task is running in background
+        assert!(inner.borrow().is_none(), "not done, not cancelled");
+        assert_eq!(shielded.borrow().as_ref().map(|s| s.0), Some(true));
+        // Wait for the task to complete
+        co.sleep(ms(100)).await?;
+        let inner = inner.borrow_mut().take();
+        Ok(inner)
+    });
+    assert_eq!(run(main).unwrap(), Some((false, Some("done"))));
+}
+
+#[test]
+fn test_none_timeout() {
+    // With no timeout (`Duration::MAX`) it runs till completion.
+    let main = Coroutine::new(|co| async move {
+        let task = co.spawn(done_after(ms(100))).await?;
+        let inner = ending(&task);
+        let got = co.call(wait_for(shield(task), Duration::MAX)).await?;
+        let inner = inner.borrow_mut().take();
+        Ok((got, inner, co.now().await?))
+    });
+    assert_eq!(
+        run(main).unwrap(),
+        ("done", Some((false, Some("done"))), ms(100))
+    );
+}
+
+#[test]
+fn test_shielded_timeout() {
+    // shield prevents the task from being cancelled.
+    let main = Coroutine::new(|co| async move {
+        let task = co.spawn(done_after(ms(100))).await?;
+        let inner = ending(&task);
+        let got = co.call(wait_for(shield(task), ms(10))).await;
+        assert!(timed_out(&got.unwrap_err()));
+        assert!(inner.borrow().is_none(), "not done, not cancelled");
+        co.sleep(ms(100)).await?;
+        let inner = inner.borrow_mut().take();
+        Ok(inner)
+    });
+    assert_eq!(run(main).unwrap(), Some((false, Some("done"))));
 }
