@@ -177,20 +177,26 @@ impl TaskGroup {
             }
             inner.finished.set(true);
             let parent = inner.parent.borrow_mut().take();
-            if let Some(parent) = parent {
+            if let Some(parent) = &parent {
                 if group.cancelled_from_outside() {
                     outside_cancel.get_or_insert_with(Error::cancelled);
                 }
                 parent.uncancel(inner.parent_cancels_ours.take());
             }
-            // A cancel from outside wins over the children's errors (kept in
-            // `errors()`): the task is being cancelled. asyncio raises the
-            // errors, which "have priority", and since gh-116720 (3.12.3)
-            // cancels the task again so the cancel is not lost (README).
+            // The children's errors have priority over a cancel from outside,
+            // as asyncio's: the group fails with them, and the task is
+            // cancelled again (its count kept) so that the cancel is not
+            // lost: it arrives at the task's next suspension.
             let errors = inner.errors.borrow();
             match (value, outside_cancel) {
+                (_, cancelled) if !errors.is_empty() => {
+                    if let (Some(parent), Some(_)) = (&parent, cancelled) {
+                        parent.uncancel(1);
+                        parent.cancel();
+                    }
+                    Err(group_error(&errors))
+                }
                 (_, Some(cancelled)) => Err(cancelled),
-                _ if !errors.is_empty() => Err(group_error(&errors)),
                 (Some(value), None) => Ok(value),
                 (None, None) => Err(Error::cancelled()),
             }

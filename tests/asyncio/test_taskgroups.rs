@@ -211,11 +211,25 @@ fn test_taskgroup_07() {
 }
 
 /// A group of five children failing at 0.1 s, its body sleeping 10 s.
+/// The originals' `foo` with `finally: 1 / 0`: sleeps 10 s and, however
+/// the sleep ends (a cancel included), fails.
+fn foo() -> Coroutine<()> {
+    Coroutine::new(|co| async move {
+        let _ = co.sleep(secs(10)).await;
+        Err(Error::msg("division by zero"))
+    })
+}
+
+/// Five children that fail after 0.1 s, and a body that sleeps 10 s. The
+/// children began sleeping a moment after the test's own `sleep(0.1)` (real
+/// time passes while `runner` starts), so the test wakes first, as in
+/// asyncio: on the virtual clock the tie would wake them together.
 fn crashing_runner() -> Coroutine<()> {
     TaskGroup::new().run(|g| {
         Coroutine::new(move |co| async move {
             for _ in 0..5 {
-                g.spawn(&co, zero_division_after(ms(100))).await?;
+                let a_moment_later = ms(100) + Duration::from_micros(1);
+                g.spawn(&co, zero_division_after(a_moment_later)).await?;
             }
             co.sleep(secs(10)).await
         })
@@ -234,18 +248,10 @@ fn test_cancellation_in_body() {
     assert!(run(main).unwrap());
 }
 
-// Differs (README): asyncio's group raises the children's errors, which
-// "have priority" over the cancel from outside; ours ends cancelled (the
-// task is being cancelled), the errors kept in `errors()`.
+// The children's errors "have priority" over the cancel from outside: the
+// task ends with them, not cancelled.
 #[test]
 fn test_taskgroup_08() {
-    // foo(): sleeps 10 s; whatever ends the sleep, it then fails.
-    fn foo() -> Coroutine<()> {
-        Coroutine::new(|co| async move {
-            let _ = co.sleep(secs(10)).await;
-            Err(Error::msg("division by zero"))
-        })
-    }
     let group = TaskGroup::new();
     let g0 = group.clone();
     let main = Coroutine::new(move |co| async move {
@@ -261,9 +267,13 @@ fn test_taskgroup_08() {
         co.sleep(ms(100)).await?;
         assert!(!r.is_finished());
         r.cancel();
-        Ok(co.join(r).await.unwrap_err().is_cancelled())
+        let got = co.join(r).await.unwrap_err();
+        Ok((
+            got.is_cancelled(),
+            got.to_string().contains("division by zero"),
+        ))
     });
-    assert!(run(main).unwrap());
+    assert_eq!(run(main).unwrap(), (false, true));
     assert_eq!(error_types(&group), ["division by zero"]);
     assert_eq!(group.errors().len(), 5);
 }
@@ -307,36 +317,66 @@ fn test_taskgroup_10() {
     body_fails(false);
 }
 
+/// A group of five `foo`s around a body that sleeps 10 s.
+fn failing_when_cancelled(group: TaskGroup) -> Coroutine<()> {
+    group.run(|g| {
+        Coroutine::new(move |co| async move {
+            for _ in 0..5 {
+                g.spawn(&co, foo()).await?;
+            }
+            co.sleep(secs(10)).await
+        })
+    })
+}
+
 #[test]
 fn test_taskgroup_11() {
-    let main = Coroutine::new(|co| async move {
-        let r = co
-            .spawn(TaskGroup::new().run(|_g| crashing_runner()))
-            .await?;
+    let (outer, inner) = (TaskGroup::new(), TaskGroup::new());
+    let (o, i) = (outer.clone(), inner.clone());
+    let main = Coroutine::new(move |co| async move {
+        let r = co.spawn(o.run(move |_g| failing_when_cancelled(i))).await?;
         co.sleep(ms(100)).await?;
         assert!(!r.is_finished());
         r.cancel();
         Ok(co.join(r).await.unwrap_err().is_cancelled())
     });
-    assert!(run(main).unwrap());
+    assert!(!run(main).unwrap(), "the errors have priority");
+    // The outer group's one error is the inner group's (an ExceptionGroup
+    // in an ExceptionGroup), whose errors are the five ZeroDivisionErrors.
+    assert_eq!(outer.errors().len(), 1);
+    assert!(
+        outer.errors()[0]
+            .to_string()
+            .starts_with("5 errors in the task group")
+    );
+    assert_eq!(error_types(&inner), ["division by zero"]);
 }
 
 #[test]
 fn test_taskgroup_12() {
-    let main = Coroutine::new(|co| async move {
-        let outer = TaskGroup::new().run(|g1| {
+    let (outer, inner) = (TaskGroup::new(), TaskGroup::new());
+    let (o, i) = (outer.clone(), inner.clone());
+    let main = Coroutine::new(move |co| async move {
+        let runner = o.run(move |g1| {
             Coroutine::new(move |co| async move {
                 g1.spawn(&co, sleep_then(secs(10), ())).await?;
-                co.call(crashing_runner()).await
+                co.call(failing_when_cancelled(i)).await
             })
         });
-        let r = co.spawn(outer).await?;
+        let r = co.spawn(runner).await?;
         co.sleep(ms(100)).await?;
         assert!(!r.is_finished());
         r.cancel();
         Ok(co.join(r).await.unwrap_err().is_cancelled())
     });
-    assert!(run(main).unwrap());
+    assert!(!run(main).unwrap(), "the errors have priority");
+    assert_eq!(outer.errors().len(), 1);
+    assert!(
+        outer.errors()[0]
+            .to_string()
+            .starts_with("5 errors in the task group")
+    );
+    assert_eq!(error_types(&inner), ["division by zero"]);
 }
 
 fn crash_after(d: Duration) -> Coroutine<()> {
@@ -404,9 +444,13 @@ fn test_taskgroup_15() {
         co.sleep(ms(100)).await?;
         assert!(!r.is_finished());
         r.cancel();
-        Ok(co.join(r).await.unwrap_err().is_cancelled())
+        Ok(co.join(r).await.unwrap_err().to_string())
     });
-    assert!(run(main).unwrap());
+    // The error the child raised while the body unwound has priority.
+    assert_eq!(
+        run(main).unwrap(),
+        "1 error in the task group: division by zero"
+    );
 }
 
 // Differs (README, fix 8): cancelling `runner` gives up its join of the
@@ -760,3 +804,24 @@ fn test_taskgroup_not_entered() {
 }
 
 // test_taskgroup_without_parent_task: `run` is a coroutine: it always runs in a task, its parent.
+
+// Ours (asyncio since gh-116720): when the children's errors win over a
+// cancel from outside, the task is cancelled again, so the cancel is not
+// lost: its next suspension gets it.
+#[test]
+fn the_cancel_from_outside_comes_back_when_the_errors_win() {
+    let main = Coroutine::new(|co| async move {
+        let r = co
+            .spawn(Coroutine::new(|co| async move {
+                let got = co.call(failing_when_cancelled(TaskGroup::new())).await;
+                let errors_won = got.is_err_and(|e| !e.is_cancelled());
+                let next = co.sleep(secs(1)).await;
+                Ok((errors_won, next.is_err_and(|e| e.is_cancelled())))
+            }))
+            .await?;
+        co.sleep(ms(100)).await?;
+        r.cancel();
+        co.join(r).await
+    });
+    assert_eq!(run(main).unwrap(), (true, true));
+}
