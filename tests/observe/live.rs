@@ -74,25 +74,34 @@ fn watch(
     (watcher, told)
 }
 
+/// Names the test a child process runs (see [`in_a_child`]).
 const CHILD: &str = "TRAMPOLINE_LIVE_CHILD";
 
-#[test]
-fn a_program_is_watched_and_fed_a_line_by_the_page() {
-    if std::env::var_os(CHILD).is_some() {
-        return watched_and_fed();
+/// Runs `body` in a child process of this test binary whose stdin is a pipe
+/// the parent holds open (the harness's stdin may be at its end already,
+/// which a reader would get before the page's line); the parent waits for
+/// it, bounded, and fails if it did.
+fn in_a_child(test: &str, body: fn()) {
+    if std::env::var_os(CHILD).is_some_and(|name| name == test) {
+        return body();
     }
-    let mut process = this_test_again(
-        module_path!(),
-        "a_program_is_watched_and_fed_a_line_by_the_page",
-    )
-    .env(CHILD, "1")
-    .stdin(std::process::Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut process = this_test_again(module_path!(), test)
+        .env(CHILD, test)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let stdin = process.stdin.take();
     let status = wait(&mut process, TIMEOUT);
     drop(stdin);
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_program_is_watched_and_fed_a_line_by_the_page() {
+    in_a_child(
+        "a_program_is_watched_and_fed_a_line_by_the_page",
+        watched_and_fed,
+    );
 }
 
 fn watched_and_fed() {
@@ -153,24 +162,14 @@ fn watched_and_fed() {
     );
 }
 
-const THROW_CHILD: &str = "TRAMPOLINE_LIVE_THROW_CHILD";
-
 /// At full speed (no slow motion) an error thrown into a caller still
 /// reaches the page, as a `throw` event naming the frame and the error.
 #[test]
 fn a_throw_at_full_speed_reaches_the_page() {
-    if std::env::var_os(THROW_CHILD).is_some() {
-        return thrown_at_full_speed();
-    }
-    let mut process = this_test_again(module_path!(), "a_throw_at_full_speed_reaches_the_page")
-        .env(THROW_CHILD, "1")
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = process.stdin.take();
-    let status = wait(&mut process, TIMEOUT);
-    drop(stdin);
-    assert!(status.success(), "{status}");
+    in_a_child(
+        "a_throw_at_full_speed_reaches_the_page",
+        thrown_at_full_speed,
+    );
 }
 
 fn thrown_at_full_speed() {
