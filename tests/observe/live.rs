@@ -6,12 +6,12 @@
 //! parent holds open (the harness's stdin may be at its end already, which
 //! a reader would get before the page's line).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
-use crate::support::{TIMEOUT, this_test_again, wait};
+use crate::support::{TIMEOUT, http, this_test_again, wait};
 use trampoline::observe::Live;
 use trampoline::{Coroutine, Scheduler, fib};
 
@@ -19,17 +19,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 /// `POST path` with `body`; the status.
 fn post(addr: SocketAddr, path: &str, body: &str) -> u16 {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.0\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer[9..12].parse().unwrap()
+    http(addr, "POST", path, body).0
 }
 
 /// A page's side, on a thread: reads `/events`, types `line` once the

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use super::support::{Killed, demo_binary};
+use super::support::{Killed, demo_binary, http};
 
 /// How long any one thing may take to show.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -46,24 +46,6 @@ pub fn start_live(args: &[&str]) -> (Killed, SocketAddr, Receiver<String>) {
         .parse()
         .unwrap();
     (child, addr, lines)
-}
-
-/// One HTTP/1.0 exchange: the status and the body.
-pub fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    assert!(answer.len() >= 12, "no HTTP answer: {answer:?}");
-    let status = answer[9..12].parse().unwrap();
-    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, body.to_string())
 }
 
 /// A viewer of `/events`: its `data:` lines, as they come. (HTTP/1.0, so
